@@ -1,0 +1,148 @@
+"""Deployment settings (Elasticsearch, data and model paths, privacy, SMTP, reports) and secrets from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from config.errors import ConfigError
+from config.values import ConfigModel, Email, EnvVarName, HttpUrl, Slug, Text, http_url
+
+# Relative paths in settings.yaml resolve against the repository root, not the working directory.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def repo_path(path: Path) -> Path:
+    """`path` made absolute against the repository root."""
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def secret(env_name: str) -> str | None:
+    """The secret held by environment variable `env_name`, read now; None when unset or empty."""
+    value = os.environ.get(env_name)
+    return value or None
+
+
+def require_secret(env_name: str, needed_by: str) -> str:
+    """The secret held by `env_name`, or a ConfigError saying who needs it."""
+    value = secret(env_name)
+    if value is None:
+        raise ConfigError(f"environment variable {env_name} is not set; {needed_by} needs it")
+    return value
+
+
+def _heap(value: str) -> str:
+    if not value[:-1].isdigit() or value[-1] not in "mg":
+        raise ValueError("expected a JVM heap size such as '1g' or '512m'")
+    return value
+
+
+def _version(value: str) -> str:
+    parts = value.split(".")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise ValueError("expected an Elasticsearch version such as '9.5.3'")
+    return value
+
+
+RepoPath = Annotated[Path, AfterValidator(repo_path)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class LocalElasticsearch(ConfigModel):
+    """The single-node server nabd runs itself when no url is configured."""
+
+    version: Annotated[str, AfterValidator(_version)] = "9.5.3"
+    port: Port = 9200
+    heap: Annotated[str, AfterValidator(_heap)] = "1g"
+    cache_dir: RepoPath = Path(".cache/nabd")
+
+
+class ElasticsearchSettings(ConfigModel):
+    """How to reach Elasticsearch; passwords and API keys come from the named environment variables."""
+
+    url: HttpUrl | None = None
+    username: Text | None = None
+    password_env: EnvVarName = "NABD_ES_PASSWORD"
+    api_key_env: EnvVarName = "NABD_ES_API_KEY"
+    ca_certs: Text | None = None
+    verify_certs: bool = True
+    request_timeout_s: float = Field(default=30, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+    index_prefix: Slug = "nabd"
+    local: LocalElasticsearch = LocalElasticsearch()
+
+
+class ModelSettings(ConfigModel):
+    """The classifier checkpoint and how to run it."""
+
+    dir: RepoPath = Path("nlp/models/nabd-arabic-mini")
+    backend: Literal["torch", "onnx"] = "torch"
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    max_length: int = Field(default=128, ge=8, le=512)
+
+
+class PrivacySettings(ConfigModel):
+    """Pseudonymisation, retention and author display (PDPL)."""
+
+    pseudonym_key_env: EnvVarName = "NABD_PSEUDONYM_KEY"
+    retention_months: int = Field(default=24, ge=1, le=120)
+    show_author_names: bool = False
+
+
+class SmtpSettings(ConfigModel):
+    """The mail server for reports and e-mail alerts."""
+
+    host: Text | None = None
+    port: Port = 587
+    starttls: bool = True
+    username: Text | None = None
+    password_env: EnvVarName = "NABD_SMTP_PASSWORD"
+    sender: Email | None = None
+
+
+class ReportSettings(ConfigModel):
+    """Defaults of the daily brand-health report."""
+
+    default_language: Literal["ar", "en"] = "ar"
+    digits: Literal["arabic", "western"] = "arabic"
+
+
+class Settings(ConfigModel):
+    """settings.yaml: everything about the deployment that is not a brand, source, topic or rule."""
+
+    elasticsearch: ElasticsearchSettings = ElasticsearchSettings()
+    data_dir: RepoPath = Path("var")
+    model: ModelSettings = ModelSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    smtp: SmtpSettings = SmtpSettings()
+    report: ReportSettings = ReportSettings()
+
+    def elasticsearch_url(self) -> str | None:
+        """$NABD_ES_URL when set (read now), else the file's url; None means nabd runs a local server."""
+        override = os.environ.get("NABD_ES_URL")
+        if not override:
+            return self.elasticsearch.url
+        try:
+            return http_url(override)
+        except ValueError as error:
+            raise ConfigError(f"environment variable NABD_ES_URL: {error}, got {override!r}") from None
+
+    def elasticsearch_username(self) -> str | None:
+        """$NABD_ES_USERNAME when set (read now), else the file's username."""
+        return os.environ.get("NABD_ES_USERNAME") or self.elasticsearch.username
+
+    def elasticsearch_ca_certs(self) -> str | None:
+        """$NABD_ES_CA_CERTS when set (read now), else the file's ca_certs; relative paths against the repo root."""
+        path = os.environ.get("NABD_ES_CA_CERTS") or self.elasticsearch.ca_certs
+        return str(repo_path(Path(path))) if path else None
+
+    def elasticsearch_password(self) -> str | None:
+        """The Elasticsearch password from the environment variable named by password_env."""
+        return secret(self.elasticsearch.password_env)
+
+    def elasticsearch_api_key(self) -> str | None:
+        """The Elasticsearch API key from the environment variable named by api_key_env."""
+        return secret(self.elasticsearch.api_key_env)

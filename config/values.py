@@ -1,0 +1,101 @@
+"""Constrained value types shared by the configuration models, each failing with a readable expectation."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+
+class ConfigModel(BaseModel):
+    """Base of every configuration model: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _matching(pattern: str, expectation: str) -> AfterValidator:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(expectation)
+        return value
+
+    return AfterValidator(check)
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("expected a non-empty text")
+    return value.strip()
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    for value in values:
+        marker = value.casefold() if isinstance(value, str) else value
+        if marker in seen:
+            raise ValueError(f"expected each entry once, {value!r} appears twice")
+        seen.add(marker)
+    return values
+
+
+def _time_zone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone such as Asia/Riyadh") from None
+    return value
+
+
+def http_url(value: str) -> str:
+    """`value` when it is an http(s) URL, else ValueError with the expectation."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise ValueError("expected an http(s) URL such as https://example.com/path")
+    return value
+
+
+def _latin_script(value: str) -> str:
+    if re.search(r"[\u0600-\u06FF]", value):
+        raise ValueError("expected a Latin-script (Arabizi) spelling such as 'sa7m'")
+    return value
+
+
+def _env_var_name(value: str) -> str:
+    if "://" in value or not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
+        raise ValueError(
+            "expected the NAME of an environment variable such as NABD_SLACK_WEBHOOK_URL "
+            "(secrets and URLs with tokens never go in YAML)"
+        )
+    return value
+
+
+Item = TypeVar("Item")
+# A list in which no entry appears twice (texts compared case-insensitively).
+UniqueList = Annotated[list[Item], AfterValidator(_unique)]
+Text = Annotated[str, AfterValidator(_non_blank)]
+Slug = Annotated[
+    str,
+    _matching(r"[a-z0-9][a-z0-9_-]{0,63}", "expected a lower-case id of a-z, 0-9, '_' or '-' such as 'sahm'"),
+]
+LabelId = Annotated[
+    str,
+    _matching(r"[a-z][a-z0-9_]{0,63}", "expected a lower-case label id of a-z, 0-9 and '_' such as 'delivery'"),
+]
+CountryCode = Annotated[
+    str, _matching(r"[a-z]{2}", "expected a two-letter lower-case ISO 3166 country code such as 'sa'")
+]
+Handle = Annotated[
+    str, _matching(r"@[A-Za-z0-9_.]{1,64}", "expected a handle starting with @ such as '@SahmTelecom'")
+]
+Email = Annotated[
+    str, _matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "expected an e-mail address such as cx@example.com")
+]
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+HttpUrl = Annotated[str, AfterValidator(http_url)]
+ArabiziSpelling = Annotated[str, AfterValidator(_non_blank), AfterValidator(_latin_script)]
+EnvVarName = Annotated[str, AfterValidator(_env_var_name)]

@@ -1,0 +1,1 @@
+"""Elasticsearch: versioned mappings and templates, the client, bulk indexing, trend queries."""

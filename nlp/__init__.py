@@ -1,0 +1,1 @@
+"""Arabic NLP: normalization, PII masking, brand matching, the transformer classifier, enrichment."""

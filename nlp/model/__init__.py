@@ -1,0 +1,1 @@
+"""Our own Arabic transformer: tokenizer, pretraining, multi-task fine-tuning, inference, evaluation, ONNX."""

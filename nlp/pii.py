@@ -1,0 +1,308 @@
+"""PII masking: phone numbers, e-mail addresses, IBANs and national ids become readable masks."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
+
+PII_KINDS = ("phone", "email", "iban", "national_id")
+MASKS = {kind: f"[{kind}]" for kind in PII_KINDS}
+
+# Eastern-Arabic (٠-٩) and Persian (۰-۹) digits map one code point to one code point, so a
+# translated copy of a post has the same offsets as the post itself.
+_ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+# What may sit between the digit groups of one phone number: spaces, dots, dashes and the
+# invisible bidi marks that right-to-left editors insert around numbers.
+_SEPARATOR = r"[ \t\u00a0.\-\u2010-\u2015\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+_SEPARATOR_CHARS = frozenset(" \t\u00a0.-\u2010\u2011\u2012\u2013\u2014\u2015\u200e\u200f") | frozenset(
+    chr(code) for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+_PHONE_CANDIDATE_RE = re.compile(
+    rf"(?<![0-9A-Za-z])(?:\({_SEPARATOR}?)?(?:\+{_SEPARATOR}?)?(?:\({_SEPARATOR}?)?[0-9]+\)?"
+    rf"(?:{_SEPARATOR}{{1,3}}\(?[0-9]+\)?)*"
+)
+_DIGIT_GROUP_RE = re.compile(r"[0-9]+")
+_MAX_GROUPS_PER_PHONE = 10
+_MAX_PHONE_DIGITS = 17  # "00" + the 15 digits of the longest E.164 number
+
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+    r"(?![A-Za-z0-9\-])"
+)
+
+_SAUDI_ID_RE = re.compile(r"(?<![0-9])(?<![0-9][.,])[12][0-9]{9}(?![0-9])(?![.,][0-9])")
+_EGYPTIAN_ID_RE = re.compile(r"(?<![0-9])(?<![0-9][.,])[23][0-9]{13}(?![0-9])(?![.,][0-9])")
+_EGYPTIAN_GOVERNORATES = frozenset(
+    ["01", "02", "03", "04", "11", "12", "13", "14", "15", "16", "17", "18", "19"]
+    + ["21", "22", "23", "24", "25", "26", "27", "28", "29", "31", "32", "33", "34", "35", "88"]
+)
+
+_IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}")
+# Country code -> IBAN length (SWIFT IBAN registry), the Arab world first.
+IBAN_LENGTHS = {
+    "SA": 24, "AE": 23, "KW": 30, "BH": 22, "QA": 29, "OM": 23, "EG": 29, "JO": 30, "LB": 28,
+    "PS": 29, "IQ": 23, "TN": 24, "LY": 25, "SD": 18, "MR": 27, "TR": 26, "PK": 24, "GB": 22,
+    "DE": 22, "FR": 27, "ES": 24, "IT": 27, "NL": 18, "BE": 16, "CH": 21, "AT": 20, "IE": 22,
+    "SE": 24, "NO": 15, "DK": 18, "FI": 18, "PL": 28, "PT": 25, "GR": 27, "CY": 28, "MT": 31,
+    "LU": 20,
+}  # fmt: skip
+
+# Country calling code -> the national numbers we accept after it.
+_GULF_AND_EGYPT = {
+    "966": re.compile(r"0?5[0-9]{8}|0?1[1-7][0-9]{7}"),
+    "971": re.compile(r"0?5[0-9]{8}|0?[234679][0-9]{7}"),
+    "965": re.compile(r"[124569][0-9]{7}"),
+    "973": re.compile(r"[136789][0-9]{7}"),
+    "974": re.compile(r"[34567][0-9]{7}"),
+    "968": re.compile(r"[279][0-9]{7}"),
+    "20": re.compile(r"0?1[0125][0-9]{8}|0?[2-9][0-9]{7,8}"),
+}
+_LOCAL_MOBILE_RE = re.compile(r"05[0-9]{8}|01[0125][0-9]{8}|01[1-7][0-9]{7}")
+_LOCAL_WITH_CONTEXT_RE = re.compile(r"0[1-9][0-9]{7,9}|5[0-9]{8}|[2-9][0-9]{7}")
+
+_PHONE_WORDS = (
+    r"جوال|جوالي|الجوال|رقمي|رقم\s*الجوال|رقم\s*التواصل|واتس|واتساب|الواتس|الواتساب|وتساب|اتصل|اتصلوا|اتصال"
+    r"|كلمني|كلموني|كلمه|كلمها|تواصل|تواصلوا|هاتف|الهاتف|هاتفي|موبايل|الموبايل|موبايلي|تلفون|تلفوني|تليفون"
+    r"|تليفوني|نمرة|نمرتي|النمرة|call|phone|whatsapp|whats|tel|mobile|cell|contact"
+)
+_PHONE_CONTEXT_RE = re.compile(rf"(?<!\w)(?:{_PHONE_WORDS})(?!\w)", re.IGNORECASE)
+_PHONE_CONTEXT_WINDOW = 40
+
+# A label right before a number that makes it an order, tracking or reference number.
+_REFERENCE_WORDS = (
+    r"طلب|طلبي|طلبية|طلبيتي|اوردر|أوردر|شحنة|شحنتي|الشحنه|شحنه|تتبع|تتبّع|فاتورة|فاتورتي|فاتوره|بوليصة"
+    r"|بوليصه|حجز|حجزي|مرجع|مرجعي|المرجعي|بلاغ|بلاغي|تذكرة|تذكرتي|تذكره|عملية|العمليه|معاملة|معاملتي"
+    r"|شكوى|شكوتي|حوالة|حواله|سند|إيصال|ايصال|كوبون|كود|موديل|سيريال|الصنف|منتج|المنتج"
+)
+_REFERENCE_LABEL_RE = re.compile(
+    rf"(?:(?<!\w)[وفبل]?(?:ال)?(?:{_REFERENCE_WORDS})(?!\w)"
+    r"|(?<![A-Za-z])(?:order|orders|tracking|track|invoice|inv|ref|reference|booking|ticket|case|shipment"
+    r"|awb|transaction|txn|receipt|coupon|code|model|serial|sku|item|parcel|package|confirmation|po)(?![A-Za-z])"
+    r"|#)"
+    r"(?:[\s:#\-–.،,]|رقم|رقمه|رقمها|هو|هي|no|nr|num|number|id|is)*$",
+    re.IGNORECASE,
+)
+_LABEL_WINDOW = 40
+
+_MONEY_OR_PERCENT_AFTER_RE = re.compile(
+    r"^[\s\u00a0]*(?:%|٪|ريال|ر\.?\s?س|ر\.?\s?ق|جنيه|ج\.?\s?م|درهم|دينار|دولار|يورو|ليرة|الف|ألف|مليون|مليار"
+    r"|sar|sr|aed|usd|egp|kwd|qar|bhd|omr|jod|eur|gbp|\$|€|£)",
+    re.IGNORECASE,
+)
+_MONEY_BEFORE_RE = re.compile(
+    r"(?:sar|sr|aed|usd|egp|kwd|qar|bhd|omr|jod|eur|gbp|\$|€|£|ريال|ر\.س|سعر|بسعر|السعر|price)[\s\u00a0:]*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class MaskResult:
+    """A post with its PII masked, and how many of each kind were masked."""
+
+    text: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PII_KINDS, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    kind: str
+
+
+def mask_pii(text: str) -> MaskResult:
+    """Replace phone numbers, e-mails, IBANs and national ids in `text` with `[phone]`-style masks."""
+    if not isinstance(text, str):
+        raise TypeError(f"mask_pii expects str text, got {type(text).__name__}")
+    if not any(char.isdigit() or char == "@" for char in text):
+        return MaskResult(text)
+    ascii_text = text.translate(_ASCII_DIGITS)
+    spans = _find_pii_spans(ascii_text)
+    return _apply_masks(text, spans)
+
+
+def _find_pii_spans(text: str) -> list[_Span]:
+    """Spans of PII in priority order: an e-mail hides the digits inside it, an IBAN its groups."""
+    finders = (_email_spans, _iban_spans, _phone_spans, _national_id_spans)
+    covered = bytearray(len(text))
+    spans: list[_Span] = []
+    for finder in finders:
+        for span in finder(text):
+            if any(covered[span.start : span.end]):
+                continue
+            covered[span.start : span.end] = b"\x01" * (span.end - span.start)
+            spans.append(span)
+    return sorted(spans, key=lambda span: span.start)
+
+
+def _apply_masks(text: str, spans: list[_Span]) -> MaskResult:
+    counts = dict.fromkeys(PII_KINDS, 0)
+    pieces: list[str] = []
+    position = 0
+    for span in spans:
+        pieces.append(text[position : span.start])
+        pieces.append(MASKS[span.kind])
+        counts[span.kind] += 1
+        position = span.end
+    pieces.append(text[position:])
+    return MaskResult("".join(pieces), counts)
+
+
+def _email_spans(text: str) -> Iterator[_Span]:
+    for match in _EMAIL_RE.finditer(text):
+        yield _Span(match.start(), match.end(), "email")
+
+
+def _iban_spans(text: str) -> Iterator[_Span]:
+    for match in _IBAN_START_RE.finditer(text):
+        length = IBAN_LENGTHS.get(match.group()[:2].upper())
+        if length is None:
+            continue
+        end = _iban_end(text, match.start(), length)
+        if end is not None:
+            yield _Span(match.start(), end, "iban")
+
+
+def _iban_end(text: str, start: int, length: int) -> int | None:
+    """Where an IBAN of `length` characters starting at `start` ends; single separators may group it."""
+    position, count = start, 0
+    while count < length and position < len(text):
+        char = text[position]
+        if char.isascii() and char.isalnum():
+            count += 1
+            position += 1
+        elif char in _SEPARATOR_CHARS and _is_ascii_alnum(text, position + 1):
+            position += 1
+        else:
+            break
+    if count != length or _is_ascii_alnum(text, position):
+        return None
+    return position
+
+
+def _is_ascii_alnum(text: str, index: int) -> bool:
+    return index < len(text) and text[index].isascii() and text[index].isalnum()
+
+
+def _phone_spans(text: str) -> Iterator[_Span]:
+    for candidate in _PHONE_CANDIDATE_RE.finditer(text):
+        yield from _phones_in_candidate(text, candidate)
+
+
+def _phones_in_candidate(text: str, candidate: re.Match[str]) -> Iterator[_Span]:
+    """The longest runs of digit groups in a number-like stretch that form a phone number."""
+    groups = list(_DIGIT_GROUP_RE.finditer(text, candidate.start(), candidate.end()))
+    first = 0
+    while first < len(groups):
+        span = _longest_phone_from(text, groups, first, candidate.start())
+        if span is None:
+            first += 1
+            continue
+        yield span[0]
+        first = span[1] + 1
+
+
+def _longest_phone_from(
+    text: str, groups: list[re.Match[str]], first: int, candidate_start: int
+) -> tuple[_Span, int] | None:
+    lead_start = groups[first - 1].end() if first else candidate_start
+    lead = text[lead_start : groups[first].start()]
+    international = "+" in lead
+    last_limit = min(len(groups), first + _MAX_GROUPS_PER_PHONE)
+    for last in range(last_limit - 1, first - 1, -1):
+        if any("+" in text[groups[k - 1].end() : groups[k].start()] for k in range(first + 1, last + 1)):
+            continue
+        digits = "".join(group.group() for group in groups[first : last + 1])
+        if len(digits) > _MAX_PHONE_DIGITS:
+            continue
+        start = _phone_start(text, lead_start, groups[first].start(), lead)
+        end = _phone_end(text, start, groups[last].end())
+        if _is_phone(digits, international, text, start, end):
+            return _Span(start, end, "phone"), last
+    return None
+
+
+def _phone_start(text: str, lead_start: int, digits_start: int, lead: str) -> int:
+    """Include a leading `+` or `(` in the masked span."""
+    for offset, char in enumerate(lead):
+        if char in "+(":
+            return lead_start + offset
+    return digits_start
+
+
+def _phone_end(text: str, start: int, digits_end: int) -> int:
+    """Include a closing parenthesis when the span opened one."""
+    span = text[start:digits_end]
+    if span.count("(") > span.count(")") and digits_end < len(text) and text[digits_end] == ")":
+        return digits_end + 1
+    return digits_end
+
+
+def _is_phone(digits: str, international: bool, text: str, start: int, end: int) -> bool:
+    if international:
+        return _is_international_number(digits)
+    if digits.startswith("00") and len(digits) > 2 and digits[2] != "0":
+        return _is_international_number(digits[2:])
+    if _is_reference_or_money(text, start, end):
+        return False
+    if _is_bare_country_number(digits) or _LOCAL_MOBILE_RE.fullmatch(digits):
+        return True
+    return bool(_LOCAL_WITH_CONTEXT_RE.fullmatch(digits)) and _has_phone_context(text, start)
+
+
+def _is_international_number(digits: str) -> bool:
+    """A number written after `+` or `00`: Gulf and Egyptian numbers by plan, others by E.164 length."""
+    for country_code, national in _GULF_AND_EGYPT.items():
+        if digits.startswith(country_code):
+            return bool(national.fullmatch(digits[len(country_code) :]))
+    return 8 <= len(digits) <= 15 and digits[0] != "0"
+
+
+def _is_bare_country_number(digits: str) -> bool:
+    """`966551234567`: a Gulf or Egyptian mobile written with its country code but no `+`."""
+    if len(digits) < 11:
+        return False
+    for country_code, national in _GULF_AND_EGYPT.items():
+        if digits.startswith(country_code):
+            return bool(national.fullmatch(digits[len(country_code) :]))
+    return False
+
+
+def _has_phone_context(text: str, start: int) -> bool:
+    window = text[max(0, start - _PHONE_CONTEXT_WINDOW) : start]
+    return bool(_PHONE_CONTEXT_RE.search(window))
+
+
+def _is_reference_or_money(text: str, start: int, end: int) -> bool:
+    """An order/tracking number by its label, or an amount by its currency or percent sign."""
+    before = text[max(0, start - _LABEL_WINDOW) : start]
+    after = text[end : end + 12]
+    return bool(
+        _REFERENCE_LABEL_RE.search(before)
+        or _MONEY_BEFORE_RE.search(before)
+        or _MONEY_OR_PERCENT_AFTER_RE.match(after)
+    )
+
+
+def _national_id_spans(text: str) -> Iterator[_Span]:
+    for match in _SAUDI_ID_RE.finditer(text):
+        if not _is_reference_or_money(text, match.start(), match.end()):
+            yield _Span(match.start(), match.end(), "national_id")
+    for match in _EGYPTIAN_ID_RE.finditer(text):
+        if _is_egyptian_id(match.group()) and not _is_reference_or_money(text, match.start(), match.end()):
+            yield _Span(match.start(), match.end(), "national_id")
+
+
+def _is_egyptian_id(digits: str) -> bool:
+    """Egypt's 14-digit id: century digit, a valid birth date, a governorate code."""
+    month, day = int(digits[3:5]), int(digits[5:7])
+    return 1 <= month <= 12 and 1 <= day <= 31 and digits[7:9] in _EGYPTIAN_GOVERNORATES

@@ -1,0 +1,315 @@
+"""Runs one crawl of one source over one data interval in its own process and writes its JSONL feed.
+
+    python -m spiders.run --source S --start ISO --end ISO --out PATH [--base-url URL] [--since-watermark]
+
+The child process prints its summary as one JSON line on stdout (logs go to stderr) and exits
+non-zero when the crawl failed. `run_crawl` launches it, for the CLI and for Airflow tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from spiders.cleaning import format_utc, parse_timestamp
+from spiders.feed import read_feed, write_feed
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TIMEOUT_S = 3600.0
+
+
+@dataclass(frozen=True)
+class CrawlSummary:
+    """What one crawl did: counts, drops by reason, skipped pages, errors, and whether it succeeded."""
+
+    source: str
+    start: str
+    end: str
+    fetch_start: str
+    out: str
+    ok: bool
+    finish_reason: str
+    items: int = 0
+    collected: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    skipped_pages: int = 0
+    retries: int = 0
+    errors: int = 0
+    watermark: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "CrawlSummary":
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    """How to crawl one configured source: its spider kind, options and where state lives."""
+
+    name: str
+    kind: str
+    options: dict[str, Any]
+    data_dir: Path
+    pseudonym_key_env: str
+
+
+class CrawlFailed(RuntimeError):
+    """The crawl process exited non-zero; carries its summary when it printed one."""
+
+    def __init__(self, message: str, summary: CrawlSummary | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+# ---------------------------------------------------------------- the parent side
+
+
+def run_crawl(
+    source: str,
+    start: datetime | str,
+    end: datetime | str,
+    out: Path | str,
+    base_url: str | None = None,
+    *,
+    since_watermark: bool = False,
+    config_path: Path | str | None = None,
+    state_dir: Path | str | None = None,
+    settings: dict[str, str] | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> CrawlSummary:
+    """Crawls `source` over [start, end) in a child process writing `out`; raises CrawlFailed on failure."""
+    command = crawl_command(source, start, end, out, base_url, since_watermark, config_path, state_dir, settings)
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+    logger.info("crawling %s over [%s, %s) into %s", source, _iso(start), _iso(end), out)
+    try:
+        finished = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout_s, env=environment, check=False)
+    except subprocess.TimeoutExpired:
+        raise CrawlFailed(f"crawl of {source!r} over [{_iso(start)}, {_iso(end)}) ran past {timeout_s:.0f} s and was stopped") from None
+    summary = _summary_from_stdout(finished.stdout)
+    if finished.returncode != 0:
+        reason = summary.finish_reason if summary else "no summary (see the log above)"
+        raise CrawlFailed(f"crawl of {source!r} over [{_iso(start)}, {_iso(end)}) failed with exit code {finished.returncode}: {reason}", summary)
+    if summary is None:
+        raise CrawlFailed(f"crawl of {source!r} printed no summary")
+    return summary
+
+
+def crawl_command(
+    source: str,
+    start: datetime | str,
+    end: datetime | str,
+    out: Path | str,
+    base_url: str | None = None,
+    since_watermark: bool = False,
+    config_path: Path | str | None = None,
+    state_dir: Path | str | None = None,
+    settings: dict[str, str] | None = None,
+) -> list[str]:
+    """The child process's command line."""
+    command = [sys.executable, "-m", "spiders.run", "--source", source, "--start", _iso(start), "--end", _iso(end), "--out", str(out)]
+    if base_url:
+        command += ["--base-url", base_url]
+    if since_watermark:
+        command.append("--since-watermark")
+    if config_path:
+        command += ["--config", str(config_path)]
+    if state_dir:
+        command += ["--state-dir", str(state_dir)]
+    for name, value in (settings or {}).items():
+        command += ["--setting", f"{name}={value}"]
+    return command
+
+
+def _iso(moment: datetime | str) -> str:
+    return moment if isinstance(moment, str) else format_utc(moment)
+
+
+def _summary_from_stdout(stdout: str) -> CrawlSummary | None:
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        return CrawlSummary.from_json(lines[-1])
+    except (json.JSONDecodeError, TypeError):
+        return None
+
+
+# ---------------------------------------------------------------- the child side
+
+
+def load_source_plan(name: str, config_path: Path | None = None) -> SourcePlan:
+    """The source's plan from the project configuration (`config/`, or $NABD_CONFIG_DIR, or `config_path`)."""
+    from config import load_config
+
+    config = load_config(config_path)
+    source = config.source(name)
+    if not source.enabled:
+        raise ValueError(f"source {name!r} is disabled in the configuration (sources.yaml: {name}: enabled: false)")
+    return SourcePlan(
+        name=source.name,
+        kind=source.kind,
+        options=dict(source.options or {}),
+        data_dir=Path(config.settings.data_dir),
+        pseudonym_key_env=config.settings.privacy.pseudonym_key_env,
+    )
+
+
+def crawl_settings(plan: SourcePlan, fetch_start: str, end: str, part: Path, overrides: dict[str, str]) -> Any:
+    """Scrapy settings for this crawl: the shared ones, the run's interval and feed, then overrides."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("spiders.settings", priority="project")
+    settings.setdict({
+        "NABD_SOURCE": plan.name,
+        "NABD_INTERVAL_START": fetch_start,
+        "NABD_INTERVAL_END": end,
+        "NABD_PSEUDONYM_KEY_ENV": plan.pseudonym_key_env,
+        "NABD_KEEP_AUTHOR_NAMES": bool(plan.options.get("keep_author_names", False)),
+        "FEEDS": {part.resolve().as_uri(): {"format": "jsonlines", "encoding": "utf8", "overwrite": True}},
+    }, priority="project")
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | None, since_watermark: bool,
+          state_dir: Path, overrides: dict[str, str]) -> CrawlSummary:
+    """Runs the crawl in this process and, when it succeeded, writes the feed and advances the watermark."""
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.sources import spider_class
+    from spiders.watermarks import WatermarkStore
+
+    store = WatermarkStore(state_dir / "watermarks.json")
+    fetch_start = _fetch_start(store.latest(plan.name), start, end) if since_watermark else start
+    part = out.with_name(f".{out.name}.part")
+    part.parent.mkdir(parents=True, exist_ok=True)
+    process = CrawlerProcess(crawl_settings(plan, fetch_start, end, part, overrides))
+    spider_options = {key: value for key, value in plan.options.items() if key in ("base_url",)}
+    if base_url:
+        spider_options["base_url"] = base_url
+    crawler = process.create_crawler(spider_class(plan.kind))
+    process.crawl(crawler, **spider_options)
+    process.start()
+    collected = read_feed(part) if part.exists() else []
+    part.unlink(missing_ok=True)
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    summary = _summarize(plan.name, start, end, fetch_start, out, stats, len(collected))
+    if not summary["ok"]:
+        return CrawlSummary(**summary)
+    previous = read_feed(out) if out.exists() else []
+    records = merge_records(previous, collected, keep_previous=since_watermark, start=start, end=end)
+    summary["items"] = write_feed(out, records)
+    if records:
+        summary["watermark"] = store.advance(plan.name, max(record["@timestamp"] for record in records))
+    else:
+        summary["watermark"] = store.latest(plan.name)
+    return CrawlSummary(**summary)
+
+
+def _fetch_start(watermark: str | None, start: str, end: str) -> str:
+    """Where an incremental crawl starts: at the watermark when it lies inside the interval."""
+    if watermark and start < watermark < end:
+        return watermark
+    return start
+
+
+def merge_records(previous: list[dict], collected: list[dict], *, keep_previous: bool, start: str, end: str) -> list[dict]:
+    """The interval's records: newly collected ones (keeping first `collected_at`), plus earlier ones when incremental."""
+    earlier = {record["id"]: record for record in previous}
+    merged = {record["id"]: record for record in previous if start <= record["@timestamp"] < end} if keep_previous else {}
+    for record in collected:
+        if record["id"] in earlier and earlier[record["id"]].get("collected_at"):
+            record = dict(record, collected_at=earlier[record["id"]]["collected_at"])
+        merged[record["id"]] = record
+    return list(merged.values())
+
+
+def _summarize(source: str, start: str, end: str, fetch_start: str, out: Path, stats: dict, collected: int) -> dict:
+    finish_reason = str(stats.get("finish_reason", "did not finish"))
+    errors = int(stats.get("log_count/ERROR", 0)) + int(stats.get("log_count/CRITICAL", 0))
+    ok = finish_reason == "finished" and not (collected == 0 and errors > 0)
+    return {
+        "source": source, "start": start, "end": end, "fetch_start": fetch_start, "out": str(out),
+        "ok": ok, "finish_reason": finish_reason if ok or finish_reason != "finished" else "finished with errors and no items",
+        "items": 0, "collected": collected,
+        "dropped": {key.removeprefix("nabd/dropped/"): value for key, value in sorted(stats.items()) if key.startswith("nabd/dropped/")},
+        "skipped_pages": int(stats.get("nabd/skipped_pages", 0)),
+        "retries": int(stats.get("retry/count", 0)),
+        "errors": errors,
+    }
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m spiders.run", description="Run one crawl of one source over one data interval.")
+    parser.add_argument("--source", required=True, help="configured source name (e.g. demo)")
+    parser.add_argument("--start", required=True, help="data interval start, ISO 8601 (inclusive)")
+    parser.add_argument("--end", required=True, help="data interval end, ISO 8601 (exclusive)")
+    parser.add_argument("--out", required=True, type=Path, help="the JSONL feed to write")
+    parser.add_argument("--base-url", help="override the source's base URL (the demo site's address)")
+    parser.add_argument("--since-watermark", action="store_true", help="only fetch what is newer than the source's watermark")
+    parser.add_argument("--config", type=Path, help="configuration directory (default: the project's)")
+    parser.add_argument("--state-dir", type=Path, help="where watermarks.json lives (default: <data_dir>/state)")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE", help="override a Scrapy setting")
+    return parser.parse_args(argv)
+
+
+def interval_bounds(start_text: str, end_text: str) -> tuple[str, str]:
+    """The interval as mention-record UTC strings; naive times are UTC; start must precede end."""
+    start, end = (_utc_text(text, name) for text, name in ((start_text, "--start"), (end_text, "--end")))
+    if start >= end:
+        raise ValueError(f"--start {start} is not before --end {end}")
+    return start, end
+
+
+def _utc_text(text: str, name: str) -> str:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{name} {text!r} is not an ISO 8601 time (e.g. 2026-11-21T00:00:00Z)") from None
+    if moment.tzinfo is None:
+        return format_utc(moment.replace(tzinfo=parse_timestamp("1970-01-01T00:00:00Z").tzinfo))
+    return format_utc(moment)
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator or not name:
+            raise ValueError(f"--setting {pair!r}: expected NAME=VALUE")
+        overrides[name] = value
+    return overrides
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The child process: one crawl, the summary as the last stdout line, exit 1 on failure."""
+    args = parse_arguments(argv)
+    try:
+        start, end = interval_bounds(args.start, args.end)
+        plan = load_source_plan(args.source, args.config)
+        state_dir = args.state_dir or plan.data_dir / "state"
+        summary = crawl(plan, start, end, args.out, args.base_url, args.since_watermark, state_dir, _overrides(args.setting))
+    except Exception as error:  # the process boundary: say what failed, plainly
+        logging.getLogger(__name__).error("crawl of %s failed: %s", args.source, error, exc_info=True)
+        print(json.dumps({"error": str(error)}, ensure_ascii=False), file=sys.stderr)
+        return 2
+    print(summary.to_json(), flush=True)
+    return 0 if summary.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
