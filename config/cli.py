@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `nabd config check` to the command line."""
-    parser = subparsers.add_parser("config", help="check the configuration (brands, sources, topics, rules, settings)")
+    parser = subparsers.add_parser(
+        "config", help="check the configuration (brands, sources, topics, alert rules, settings)"
+    )
     commands = parser.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
     check = commands.add_parser("check", help="load and validate the configuration, then summarise it")
     check.add_argument(

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from config.values import SECRET_LIKE_ERROR
+
 Location = Sequence[str | int]
 
 # What an analyst should have written, by pydantic error type.
@@ -69,7 +71,7 @@ def _describe(detail: Any, model: type[BaseModel]) -> str:
         return _unknown_key(detail["loc"], model)
     text = EXPECTATIONS.get(kind) or _from_context(kind, detail)
     value = detail.get("input")
-    if kind == "missing" or isinstance(value, (dict, list)):
+    if kind in ("missing", SECRET_LIKE_ERROR) or isinstance(value, (dict, list)):
         return text
     return f"{text}, got {value!r}"
 
@@ -82,10 +84,10 @@ def _from_context(kind: str, detail: Any) -> str:
         return f"expected a number {bounds[kind]} {limit}"
     if kind == "literal_error":
         return f"expected {context['expected']}"
-    if kind == "too_short":
-        return f"expected at least {context['min_length']} entries"
-    if kind == "too_long":
-        return f"expected at most {context['max_length']} entries"
+    if kind in ("too_short", "too_long"):
+        count = context["min_length"] if kind == "too_short" else context["max_length"]
+        bound = "at least" if kind == "too_short" else "at most"
+        return f"expected {bound} {count} {'entry' if count == 1 else 'entries'}"
     message: str = detail["msg"]
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 

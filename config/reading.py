@@ -65,7 +65,8 @@ def _read_text(path: Path, shown: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{shown}: file not found; expected {path.name} in {display_path(path.parent)}") from None
+        expected = f"expected {path.name} in {display_path(path.parent)}"
+        raise ConfigError(f"{shown}: file not found; {expected}") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{shown}: expected UTF-8 text, byte {error.start} is not UTF-8") from None
     except OSError as error:

@@ -1,4 +1,4 @@
-"""Deployment settings (Elasticsearch, data and model paths, privacy, SMTP, reports) and secrets from the environment."""
+"""Deployment settings (Elasticsearch, paths, model, privacy, SMTP, reports) and environment secrets."""
 
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ class Settings(ConfigModel):
         return os.environ.get("NABD_ES_USERNAME") or self.elasticsearch.username
 
     def elasticsearch_ca_certs(self) -> str | None:
-        """$NABD_ES_CA_CERTS when set (read now), else the file's ca_certs; relative paths against the repo root."""
+        """$NABD_ES_CA_CERTS when set (read now), else the file's ca_certs; relative to the repo root."""
         path = os.environ.get("NABD_ES_CA_CERTS") or self.elasticsearch.ca_certs
         return str(repo_path(Path(path))) if path else None
 

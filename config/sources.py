@@ -16,6 +16,7 @@ from config.values import (
     Slug,
     Text,
     UniqueList,
+    matching,
 )
 
 SourceKind = Literal["demo", "rss", "app_store", "reddit", "x", "youtube", "telegram", "mastodon", "html"]
@@ -41,40 +42,46 @@ def _css_selector(value: str) -> str:
     try:
         css2xpath(value)
     except SyntaxError as error:
-        raise ValueError(f"expected a CSS selector (Scrapy style, ::text and ::attr() allowed): {error}") from None
+        expectation = "expected a CSS selector (Scrapy style, ::text and ::attr() allowed)"
+        raise ValueError(f"{expectation}: {error}") from None
     return value
-
-
-def _pattern(pattern: str, expectation: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if not re.fullmatch(pattern, value):
-            raise ValueError(expectation)
-        return value
-
-    return AfterValidator(check)
 
 
 FeedTemplate = Annotated[HttpUrl, AfterValidator(_feed_template)]
 CssSelector = Annotated[Text, AfterValidator(_css_selector)]
 SourceName = Annotated[
     str,
-    _pattern(
+    matching(
         r"[a-z0-9_]{1,48}(:[a-z0-9_-]{1,48})?",
-        "expected a source name of a-z, 0-9 and '_', optionally ':name', such as 'news_rss' or 'forum:souq_reviews'",
+        "expected a source name of a-z, 0-9 and '_', optionally ':name', "
+        "such as 'news_rss' or 'forum:souq_reviews'",
     ),
 ]
-Subreddit = Annotated[str, _pattern(r"[A-Za-z0-9_]{2,21}", "expected a subreddit name without r/, such as 'saudiarabia'")]
-TelegramChannel = Annotated[
-    str, _pattern(r"[A-Za-z][A-Za-z0-9_]{4,31}", "expected a public channel username without @, such as 'sahm_news'")
+Subreddit = Annotated[
+    str, matching(r"[A-Za-z0-9_]{2,21}", "expected a subreddit name without r/, such as 'saudiarabia'")
 ]
-Hashtag = Annotated[Text, _pattern(r"[^\s#]+", "expected a hashtag without # and without spaces")]
+TelegramChannel = Annotated[
+    str,
+    matching(r"[A-Za-z][A-Za-z0-9_]{4,31}", "expected a channel username without @, such as 'sahm_news'"),
+]
+Hashtag = Annotated[Text, matching(r"[^\s#]+", "expected a hashtag without # and without spaces")]
 
 
-class DemoOptions(ConfigModel):
-    """The bundled offline demo source takes no options."""
+class SourceOptions(ConfigModel):
+    """Options every kind takes."""
+
+    # Keep authors' display names (for organisations such as news outlets);
+    # absent: settings.yaml privacy.show_author_names.
+    keep_author_names: bool | None = None
 
 
-class RssOptions(ConfigModel):
+class DemoOptions(SourceOptions):
+    """The bundled offline demo forum, served on loopback by `nabd demo-site`."""
+
+    base_url: HttpUrl | None = None
+
+
+class RssOptions(SourceOptions):
     """News and blog feeds; a {query} placeholder is filled with each brand's names."""
 
     feeds: UniqueList[FeedTemplate] = Field(min_length=1)
@@ -98,20 +105,20 @@ class StoreApp(ConfigModel):
         return app_id
 
 
-class AppStoreOptions(ConfigModel):
+class AppStoreOptions(SourceOptions):
     """App store reviews, per app and per store country."""
 
     apps: list[StoreApp] = Field(min_length=1)
     countries: UniqueList[CountryCode] = Field(min_length=1)
 
 
-class RedditOptions(ConfigModel):
+class RedditOptions(SourceOptions):
     """Posts and comments from chosen subreddits that name a brand."""
 
     subreddits: UniqueList[Subreddit] = Field(min_length=1)
 
 
-class XOptions(ConfigModel):
+class XOptions(SourceOptions):
     """Recent-search of the X API v2 for each brand's names and handles."""
 
     api_url: HttpUrl = "https://api.x.com/2/tweets/search/recent"
@@ -120,7 +127,7 @@ class XOptions(ConfigModel):
     max_results: int = Field(default=100, ge=10, le=100)
 
 
-class YoutubeOptions(ConfigModel):
+class YoutubeOptions(SourceOptions):
     """YouTube Data API v3 search, with the comments of the videos found."""
 
     api_url: HttpUrl = "https://www.googleapis.com/youtube/v3"
@@ -130,20 +137,20 @@ class YoutubeOptions(ConfigModel):
     max_results: int = Field(default=50, ge=1, le=50)
 
 
-class TelegramOptions(ConfigModel):
+class TelegramOptions(SourceOptions):
     """Public Telegram channels, read from their t.me/s/ web preview."""
 
     channels: UniqueList[TelegramChannel] = Field(min_length=1)
 
 
-class MastodonOptions(ConfigModel):
+class MastodonOptions(SourceOptions):
     """Public timelines of Mastodon instances, by hashtag and by search."""
 
     instances: UniqueList[HttpUrl] = Field(min_length=1)
     hashtags: UniqueList[Hashtag] = []
 
 
-class HtmlOptions(ConfigModel):
+class HtmlOptions(SourceOptions):
     """A forum or review site without an API: a list page and CSS selectors for its posts."""
 
     list_url: HttpUrl
@@ -158,7 +165,7 @@ class HtmlOptions(ConfigModel):
     max_pages: int = Field(default=5, ge=1, le=100)
 
 
-OPTIONS_BY_KIND: dict[str, type[ConfigModel]] = {
+OPTIONS_BY_KIND: dict[str, type[SourceOptions]] = {
     "demo": DemoOptions,
     "rss": RssOptions,
     "app_store": AppStoreOptions,
@@ -194,7 +201,7 @@ class Source(ConfigModel):
         return names
 
     @property
-    def options_model(self) -> type[ConfigModel]:
+    def options_model(self) -> type[SourceOptions]:
         """The model that `options` must fit for this source's kind."""
         return OPTIONS_BY_KIND[self.kind]
 

@@ -8,6 +8,10 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
+
+# The error type of values that may be secrets: reported without the value.
+SECRET_LIKE_ERROR = "secret_like_value"
 
 
 class ConfigModel(BaseModel):
@@ -16,7 +20,8 @@ class ConfigModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
-def _matching(pattern: str, expectation: str) -> AfterValidator:
+def matching(pattern: str, expectation: str) -> AfterValidator:
+    """A validator accepting texts that fully match `pattern`, else failing with `expectation`."""
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -59,6 +64,16 @@ def http_url(value: str) -> str:
     return value
 
 
+def _without_credentials(value: str) -> str:
+    if "@" in urlsplit(value).netloc:
+        raise PydanticCustomError(
+            SECRET_LIKE_ERROR,
+            "expected a URL without user:password@ "
+            "(credentials come from the environment variables named by *_env keys)",
+        )
+    return value
+
+
 def _latin_script(value: str) -> str:
     if re.search(r"[\u0600-\u06FF]", value):
         raise ValueError("expected a Latin-script (Arabizi) spelling such as 'sa7m'")
@@ -66,10 +81,12 @@ def _latin_script(value: str) -> str:
 
 
 def _env_var_name(value: str) -> str:
-    if "://" in value or not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
-        raise ValueError(
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
+        # A custom type so that the message never echoes the value: it may be the secret itself.
+        raise PydanticCustomError(
+            SECRET_LIKE_ERROR,
             "expected the NAME of an environment variable such as NABD_SLACK_WEBHOOK_URL "
-            "(secrets and URLs with tokens never go in YAML)"
+            "(secrets, and URLs that carry tokens, never go in YAML)",
         )
     return value
 
@@ -80,22 +97,22 @@ UniqueList = Annotated[list[Item], AfterValidator(_unique)]
 Text = Annotated[str, AfterValidator(_non_blank)]
 Slug = Annotated[
     str,
-    _matching(r"[a-z0-9][a-z0-9_-]{0,63}", "expected a lower-case id of a-z, 0-9, '_' or '-' such as 'sahm'"),
+    matching(r"[a-z0-9][a-z0-9_-]{0,63}", "expected a lower-case id of a-z, 0-9, '_' or '-' such as 'sahm'"),
 ]
 LabelId = Annotated[
     str,
-    _matching(r"[a-z][a-z0-9_]{0,63}", "expected a lower-case label id of a-z, 0-9 and '_' such as 'delivery'"),
+    matching(r"[a-z][a-z0-9_]{0,63}", "expected a lower-case id of a-z, 0-9 and '_' such as 'delivery'"),
 ]
 CountryCode = Annotated[
-    str, _matching(r"[a-z]{2}", "expected a two-letter lower-case ISO 3166 country code such as 'sa'")
+    str, matching(r"[a-z]{2}", "expected a two-letter lower-case ISO 3166 country code such as 'sa'")
 ]
 Handle = Annotated[
-    str, _matching(r"@[A-Za-z0-9_.]{1,64}", "expected a handle starting with @ such as '@SahmTelecom'")
+    str, matching(r"@[A-Za-z0-9_.]{1,64}", "expected a handle starting with @ such as '@SahmTelecom'")
 ]
 Email = Annotated[
-    str, _matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "expected an e-mail address such as cx@example.com")
+    str, matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "expected an e-mail address such as cx@example.com")
 ]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
-HttpUrl = Annotated[str, AfterValidator(http_url)]
+HttpUrl = Annotated[str, AfterValidator(http_url), AfterValidator(_without_credentials)]
 ArabiziSpelling = Annotated[str, AfterValidator(_non_blank), AfterValidator(_latin_script)]
 EnvVarName = Annotated[str, AfterValidator(_env_var_name)]

@@ -11,6 +11,7 @@ logger = logging.getLogger(__name__)
 
 PII_KINDS = ("phone", "email", "iban", "national_id")
 MASKS = {kind: f"[{kind}]" for kind in PII_KINDS}
+MASK_RE = re.compile(r"\[(?:phone|email|iban|national_id)\]")
 
 # Eastern-Arabic (٠-٩) and Persian (۰-۹) digits map one code point to one code point, so a
 # translated copy of a post has the same offsets as the post itself.

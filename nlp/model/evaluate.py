@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 DIALECT_LABELS = ("msa", "gulf", "egypt", "levant", "maghreb")
@@ -121,3 +123,50 @@ def summary_lines(report: dict) -> list[str]:
         d = report["dialect"]
         lines.append(f"dialect: accuracy {d['accuracy']:.4f}  macro-F1 {d['macro_f1']:.4f}  (n={d['count']})")
     return lines
+
+
+class LabeledFileError(ValueError):
+    """A line of a labeled evaluation file is not usable."""
+
+
+def read_labeled_file(path: Path) -> list[dict]:
+    """Labeled records (`text` plus optional gold `sentiment`, `sarcasm`, `dialect`) from JSONL."""
+    if not path.is_file():
+        raise LabeledFileError(f"labeled file {path} does not exist")
+    records = []
+    with path.open(encoding="utf-8") as stream:
+        for line_number, line in enumerate(stream, start=1):
+            if line.strip():
+                records.append(_labeled_record(path, line_number, line))
+    if not records:
+        raise LabeledFileError(f"labeled file {path} holds no records")
+    return records
+
+
+def _labeled_record(path: Path, line_number: int, line: str) -> dict:
+    where = f"{path}:{line_number}"
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise LabeledFileError(f"{where}: invalid JSON ({error.msg})") from None
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        raise LabeledFileError(f"{where}: expected an object with a string 'text'")
+    checks = {
+        "sentiment": lambda value: value in SENTIMENT_LABELS,
+        "sarcasm": lambda value: isinstance(value, bool),
+        "dialect": lambda value: value in DIALECT_LABELS,
+    }
+    for key, valid in checks.items():
+        if record.get(key) is not None and not valid(record[key]):
+            raise LabeledFileError(f"{where}: key '{key}' has unexpected value {record[key]!r}")
+    return record
+
+
+def evaluate_file(classifier, path: Path) -> dict:
+    """Classify every record of a labeled file and compare with its gold labels."""
+    records = read_labeled_file(path)
+    predictions = classifier.classify([record["text"] for record in records])
+    report = evaluate_predictions(records, predictions)
+    report["input"] = str(path)
+    report["model"] = classifier.model_info
+    return report

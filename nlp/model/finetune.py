@@ -15,6 +15,7 @@ import torch
 
 from nlp.model.data import (
     HEADLINE_FILE,
+    LABELED_FILES,
     LabeledPost,
     default_data_dir,
     load_labeled,
@@ -37,9 +38,12 @@ BINARY_SENTIMENT = frozenset(
 # Posts drawn per epoch: a repeat factor (>1 oversamples) or a cap on large, noisier sets.
 DEFAULT_MIXTURE = {
     "arsarcasm_v2_train": 2.0,
-    "arabic_sentiment_twitter_corpus": 15000,
-    "marsa": 15000,
-    "arabic_dialect_id": 20000,
+    "arabic_sentiment_twitter_corpus": 10000,
+    "marsa": 10000,
+    "arabic_dialect_id": 15000,
+    "myc_moroccan_youtube": 10000,
+    "elsahar_reviews": 10000,
+    "tsac": 8000,
 }
 
 
@@ -50,6 +54,7 @@ class FinetuneArguments:
     base_model: Path = Path(".cache/nabd/pretrain/model")
     output_dir: Path = Path("nlp/models/nabd-arabic-mini")
     data_dir: Path | None = None
+    datasets: tuple[str, ...] = LABELED_FILES  # must include the headline file
     dev_dir: Path = Path(".cache/nabd/dev")
     model_name: str = "nabd-arabic-mini"
     model_version: str = field(default_factory=lambda: time.strftime("%Y.%m.%d"))
@@ -60,7 +65,7 @@ class FinetuneArguments:
     weight_decay: float = 0.01
     warmup_fraction: float = 0.06
     max_length: int = 128
-    max_minutes: float | None = 35.0
+    max_minutes: float | None = 30.0
     head_weights: dict = field(default_factory=lambda: {"sentiment": 1.0, "sarcasm": 1.0, "dialect": 0.5})
     sarcasm_positive_weight: float = 2.0
     mixture: dict = field(default_factory=lambda: dict(DEFAULT_MIXTURE))
@@ -83,7 +88,9 @@ def run_finetuning(args: FinetuneArguments) -> Path:
     dev F1-PN, save it in save_pretrained layout with metrics, and return its directory."""
     torch.set_num_threads(args.threads)
     _seed_everything(args.seed)
-    split = split_dev(load_labeled(args.data_dir or default_data_dir()))
+    if HEADLINE_FILE not in args.datasets:
+        raise ValueError(f"datasets must include the headline dev set {HEADLINE_FILE}")
+    split = split_dev(load_labeled(args.data_dir or default_data_dir(), args.datasets))
     write_dev_splits(split.dev, args.dev_dir)
     model, tokenizer = build_model(args)
     trainer = MultiTaskTrainer(args, model, tokenizer, split.train, split.dev[HEADLINE_FILE])
@@ -179,10 +186,13 @@ class MultiTaskTrainer:
         self.model.train()
         examples = self._epoch_examples(epoch)
         lengths = [example.input_ids for example in examples]
+        recent_losses: list[float] = []
         for batch in length_bucketed_batches(len(examples), lengths, self.args.batch_size, seed=self.args.seed + epoch):
-            loss = self._train_step([examples[i] for i in batch])
+            recent_losses.append(self._train_step([examples[i] for i in batch]))
             if self.step % self.args.log_every == 0:
-                log_progress(f"finetune epoch {epoch + 1}", self.step, self.budget, loss=loss)
+                mean_loss = sum(recent_losses) / len(recent_losses)
+                log_progress(f"finetune epoch {epoch + 1}", self.step, self.budget, loss=mean_loss)
+                recent_losses.clear()
             if self.budget.exhausted(self.step):
                 return
 

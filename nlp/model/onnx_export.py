@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -56,10 +57,17 @@ def _export_float(model: NabdMultiTaskModel, path: Path) -> None:
 def _quantize(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    with _quiet_root_logger():
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+
+
+@contextlib.contextmanager
+def _quiet_root_logger():
+    """ONNX Runtime's tools log every tensor, and advice, on the root logger: keep errors only."""
     root = logging.getLogger()
     level = root.level
-    root.setLevel(logging.ERROR)  # the quantizer logs every tensor, and advice, on the root logger
+    root.setLevel(logging.ERROR)
     try:
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+        yield
     finally:
         root.setLevel(level)

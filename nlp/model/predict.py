@@ -52,6 +52,8 @@ class Classifier:
 
     def classify(self, texts: Sequence[str]) -> list[dict]:
         """One `nlp` object per text, in input order (batches sorted by length, dynamic padding)."""
+        if not texts:
+            return []
         encoded = self.tokenizer(
             [normalize_for_model(text) for text in texts], truncation=True, max_length=self.max_length
         )["input_ids"]

@@ -6,13 +6,13 @@ import json
 import logging
 import random
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from nlp.model.data import default_data_dir, iter_pretrain_texts, load_labeled, split_dev
+from nlp.model.data import LABELED_FILES, default_data_dir, iter_pretrain_texts, load_labeled, split_dev
 from nlp.model.progress import Budget, log_progress
 from nlp.model.tokenizer_training import TokenizerArguments, train_tokenizer
 from nlp.normalize import normalize_for_model
@@ -31,6 +31,7 @@ class PretrainArguments:
 
     output_dir: Path = Path(".cache/nabd/pretrain")
     data_dir: Path | None = None
+    datasets: tuple[str, ...] = LABELED_FILES  # their dev splits are kept out of pretraining
     vocab_size: int = 24000
     hidden_size: int = 256
     num_layers: int = 4
@@ -48,20 +49,25 @@ class PretrainArguments:
     threads: int = 2
     checkpoint_minutes: float = 10.0
     log_every: int = 50
-    extra: dict = field(default_factory=dict)
 
 
 def run_pretraining(args: PretrainArguments) -> Path:
     """Prepare corpus and tokenizer if needed, then pretrain (resuming a checkpoint if one exists).
     Returns the directory of the pretrained `BertForMaskedLM` in save_pretrained layout."""
     torch.set_num_threads(args.threads)
+    tokenizer_dir = prepare_tokenizer(args)
+    train_ids, valid_ids = encode_corpus(args, args.output_dir / CORPUS_FILE, tokenizer_dir)
+    return MaskedLanguageModelTrainer(args, tokenizer_dir, train_ids, valid_ids).train()
+
+
+def prepare_tokenizer(args: PretrainArguments) -> Path:
+    """Write the corpus and train the WordPiece tokenizer unless they already exist."""
     args.output_dir.mkdir(parents=True, exist_ok=True)
     corpus = prepare_corpus(args)
     tokenizer_dir = args.output_dir / "tokenizer"
     if not (tokenizer_dir / "tokenizer.json").is_file():
         train_tokenizer(_lines(corpus), tokenizer_dir, TokenizerArguments(vocab_size=args.vocab_size))
-    train_ids, valid_ids = encode_corpus(args, corpus, tokenizer_dir)
-    return MaskedLanguageModelTrainer(args, tokenizer_dir, train_ids, valid_ids).train()
+    return tokenizer_dir
 
 
 def prepare_corpus(args: PretrainArguments) -> Path:
@@ -70,7 +76,7 @@ def prepare_corpus(args: PretrainArguments) -> Path:
     if corpus.is_file():
         return corpus
     data_dir = args.data_dir or default_data_dir()
-    dev_keys = split_dev(load_labeled(data_dir)).dev_keys
+    dev_keys = split_dev(load_labeled(data_dir, args.datasets)).dev_keys
     partial = corpus.with_suffix(".partial")
     written = 0
     with partial.open("w", encoding="utf-8") as stream:
@@ -149,11 +155,14 @@ class MaskedLanguageModelTrainer:
     def train(self) -> Path:
         self.model.train()
         last_checkpoint = self.budget.elapsed()
+        recent_losses: list[float] = []
         while not self.budget.exhausted(self.step):
             for batch in self._epoch_batches():
-                loss = self._train_step(batch)
+                recent_losses.append(self._train_step(batch))
                 if self.step % self.args.log_every == 0:
-                    log_progress("pretrain", self.step, self.budget, loss=loss, lr=self._learning_rate())
+                    mean_loss = sum(recent_losses) / len(recent_losses)
+                    log_progress("pretrain", self.step, self.budget, loss=mean_loss, lr=self._learning_rate())
+                    recent_losses.clear()
                 if self.budget.elapsed() - last_checkpoint > self.args.checkpoint_minutes * 60:
                     self.save_checkpoint()
                     last_checkpoint = self.budget.elapsed()
@@ -182,7 +191,7 @@ class MaskedLanguageModelTrainer:
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
-        return float(loss)
+        return float(loss.detach())
 
     def _learning_rate(self) -> float:
         warmup = min(1.0, (self.step + 1) / self.args.warmup_steps)

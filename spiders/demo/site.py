@@ -39,6 +39,11 @@ class SiteFaults:
     malformed: frozenset[str] = frozenset()
 
 
+# The forum's public address: posts keep this URL whichever loopback port serves them, so a
+# re-crawl of the same interval writes the same records.
+CANONICAL_BASE_URL = "https://forum.nabd-demo.example"
+
+
 def load_posts(path: Path = POSTS_PATH) -> list[dict]:
     """The demo posts from a JSONL file, newest first; a bad line names the file and line."""
     posts = []
@@ -114,7 +119,8 @@ def post_html(post: dict) -> str:
         f'<div class="post-body" dir="auto">{body_html(post["text"])}</div>\n'
         f'<footer class="engagement">{counts}</footer>\n{conversation}</article>'
     )
-    return page_html(f"مشاركة {post['id']}", content)
+    canonical = f'<link rel="canonical" href="{CANONICAL_BASE_URL}/posts/{post["id"]}">'
+    return page_html(f"مشاركة {post['id']}", content, canonical)
 
 
 def malformed_post_html(post: dict) -> str:

@@ -21,6 +21,7 @@ NEXT_PAGE = "a[rel=next]::attr(href)"
 
 POST = "article.post"
 POST_ID = "article.post::attr(data-post-id)"
+CANONICAL_URL = "link[rel=canonical]::attr(href)"
 POST_TIME = "article.post > header time::attr(datetime)"
 POST_BODY = "article.post > div.post-body"
 AUTHOR_LINK = "article.post > header a.author"
@@ -86,7 +87,7 @@ class DemoSpider(MentionSpider):
         return new_mention(
             self.source,
             response.css(POST_ID).get(),
-            url=response.url,
+            url=response.css(CANONICAL_URL).get() or response.url,
             title=None,
             body_html=response.css(POST_BODY).get(),
             author={

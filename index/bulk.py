@@ -1,0 +1,221 @@
+"""Bulk indexing of mention JSONL files: pure actions, streamed sending, dead letters for the rest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch, helpers
+from elasticsearch import ConnectionError as EsConnectionError
+from elasticsearch import ConnectionTimeout
+
+from index.templates import IndexNames
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 1000
+MAX_CHUNK_BYTES = 10 * 1024 * 1024
+ENGAGEMENT_KEYS = ("likes", "replies", "shares", "views")
+
+
+class IndexingAborted(RuntimeError):
+    """Elasticsearch went away mid-file; what was sent stays, the input file is untouched."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A line that never became a document, and why."""
+
+    line: int
+    reason: str
+    raw: str
+
+
+@dataclass
+class IndexSummary:
+    """What one file's indexing did; `dead_letters` says where the rejects went."""
+
+    source_file: str
+    lines: int = 0
+    indexed: int = 0
+    malformed: int = 0
+    rejected_by_server: int = 0
+    results: Counter = field(default_factory=Counter)
+    dead_letters: str | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def docs_per_s(self) -> float:
+        return self.indexed / self.elapsed_s if self.elapsed_s else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source_file": self.source_file, "lines": self.lines, "indexed": self.indexed,
+            "malformed": self.malformed, "rejected_by_server": self.rejected_by_server,
+            "results": dict(self.results), "dead_letters": self.dead_letters,
+            "elapsed_s": round(self.elapsed_s, 3), "docs_per_s": round(self.docs_per_s, 1),
+        }
+
+
+# --- pure: records to actions -------------------------------------------------------------------
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """An ISO 8601 time with an offset (or `Z`), as an aware UTC datetime."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"@timestamp must be an ISO 8601 string, got {value!r}")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"@timestamp {value!r} has no UTC offset")
+    return parsed.astimezone(timezone.utc)
+
+
+def mention_action(mention: dict, names: IndexNames) -> dict:
+    """The bulk upsert for one mention: deterministic `_id`, the month of its `@timestamp`."""
+    mention_id = mention.get("id")
+    if not isinstance(mention_id, str) or not mention_id:
+        raise ValueError("the mention has no `id`")
+    published = parse_timestamp(mention.get("@timestamp"))
+    document = with_engagement_total(mention)
+    return {
+        "_op_type": "update",
+        "_index": names.mentions_index(published),
+        "_id": mention_id,
+        "doc": document,
+        "doc_as_upsert": True,
+    }
+
+
+def with_engagement_total(mention: dict) -> dict:
+    """Adds `engagement.total` (sortable "most engaged") without touching the caller's dict."""
+    engagement = mention.get("engagement")
+    if not isinstance(engagement, dict):
+        return mention
+    total = sum(v for k, v in engagement.items() if k in ENGAGEMENT_KEYS and isinstance(v, int))
+    return {**mention, "engagement": {**engagement, "total": total}}
+
+
+class MentionFile:
+    """Streams bulk actions from a JSONL file, counting lines and keeping bad ones aside."""
+
+    def __init__(self, path: Path, names: IndexNames, on_reject: Callable[[Rejected], None]) -> None:
+        self.path = path
+        self.names = names
+        self.on_reject = on_reject
+        self.lines = 0
+        self.rejected = 0
+
+    def actions(self) -> Iterator[tuple[int, dict]]:
+        with self.path.open("rb") as lines:
+            for number, raw in enumerate(lines, start=1):
+                self.lines = number
+                if not raw.strip():
+                    continue
+                try:
+                    yield number, mention_action(_decode(raw), self.names)
+                except (UnicodeDecodeError, ValueError) as error:
+                    self.rejected += 1
+                    self.on_reject(Rejected(number, str(error), raw.decode("utf-8", "replace").rstrip("\n")))
+                    log.warning("%s:%d: skipped: %s", self.path, number, error)
+
+
+def _decode(raw: bytes) -> dict:
+    mention = json.loads(raw.decode("utf-8"))
+    if not isinstance(mention, dict):
+        raise ValueError(f"expected a JSON object, got {type(mention).__name__}")
+    return mention
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+def index_file(client: Elasticsearch, path: Path, names: IndexNames,
+               dead_letter_path: Path | None = None, chunk_size: int = CHUNK_SIZE) -> IndexSummary:
+    """Indexes one mention file; re-running it leaves the same documents."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no mention file at {path}")
+    dead_letter_path = dead_letter_path or path.with_name(path.name + ".dead.jsonl")
+    summary = IndexSummary(source_file=str(path))
+    in_flight: dict[str, tuple[int, dict]] = {}
+    started = time.perf_counter()
+    with _DeadLetters(dead_letter_path, path) as dead_letters:
+        source = MentionFile(path, names, on_reject=dead_letters.write_reject)
+        try:
+            for ok, item in helpers.streaming_bulk(
+                client, _tracked(source.actions(), in_flight), chunk_size=chunk_size,
+                max_chunk_bytes=MAX_CHUNK_BYTES, raise_on_error=False, raise_on_exception=True,
+                max_retries=5, initial_backoff=1, max_backoff=30, yield_ok=True,
+            ):
+                _record_item(ok, item, summary, dead_letters, in_flight)
+        except (EsConnectionError, ConnectionTimeout) as error:
+            raise IndexingAborted(
+                f"Elasticsearch stopped answering while indexing {path} after {summary.indexed} documents "
+                f"({type(error).__name__}); nothing in the input is lost: run the same command again"
+            ) from error
+        finally:
+            summary.lines = source.lines
+            summary.malformed = source.rejected
+    summary.dead_letters = str(dead_letter_path) if dead_letters.count else None
+    summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def _tracked(actions: Iterable[tuple[int, dict]], in_flight: dict[str, tuple[int, dict]]) -> Iterator[dict]:
+    """Remembers each in-flight document (a chunk's worth) so a rejection can name its line."""
+    for line, action in actions:
+        in_flight[action["_id"]] = (line, action["doc"])
+        yield action
+
+
+def _record_item(ok: bool, item: dict, summary: IndexSummary, dead_letters: "_DeadLetters",
+                 in_flight: dict[str, tuple[int, dict]]) -> None:
+    result = next(iter(item.values()), {})
+    line, document = in_flight.pop(result.get("_id"), (None, None))
+    if ok:
+        summary.indexed += 1
+        summary.results[result.get("result", "ok")] += 1
+        return
+    summary.rejected_by_server += 1
+    error = result.get("error", {})
+    if isinstance(error, dict):
+        reason = f"{error.get('type', 'error')}: {error.get('reason', '')}"
+    else:
+        reason = str(error)
+    dead_letters.write({"line": line, "id": result.get("_id"), "status": result.get("status"),
+                        "reason": reason, "document": document})
+
+
+class _DeadLetters:
+    """Appends what could not be indexed, with the reason, next to the input file."""
+
+    def __init__(self, path: Path, source_file: Path) -> None:
+        self.path = path
+        self.source_file = str(source_file)
+        self.count = 0
+        self._handle = None
+
+    def __enter__(self) -> "_DeadLetters":
+        self.path.unlink(missing_ok=True)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._handle:
+            self._handle.close()
+
+    def write(self, record: dict) -> None:
+        if self._handle is None:
+            self._handle = self.path.open("w", encoding="utf-8")
+        record = {"source_file": self.source_file, **record}
+        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def write_reject(self, reject: Rejected) -> None:
+        self.write({"line": reject.line, "reason": f"malformed: {reject.reason}", "raw": reject.raw})

@@ -1,0 +1,113 @@
+"""`nabd es`, `nabd index` and `nabd search`: the local server, the index, and looking things up."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    es = subparsers.add_parser("es", help="start, stop or inspect the local Elasticsearch node",
+                               description="Manage the single-node Elasticsearch that nabd runs itself "
+                                           "(ignored when NABD_ES_URL or settings point at a cluster).")
+    es_actions = es.add_subparsers(dest="es_action", metavar="ACTION", required=True)
+    es_actions.add_parser("start", help="fetch (once), build the analysis plugin, start, wait until healthy"
+                          ).set_defaults(handler=run_es_start)
+    es_actions.add_parser("stop", help="stop the local node").set_defaults(handler=run_es_stop)
+    es_actions.add_parser("status", help="say whether the node runs, its version and plugins"
+                          ).set_defaults(handler=run_es_status)
+
+    index = subparsers.add_parser("index", help="set up the mention index and load mention files")
+    index_actions = index.add_subparsers(dest="index_action", metavar="ACTION", required=True)
+    index_actions.add_parser("setup", help="create or update templates, indices and aliases (idempotent)"
+                             ).set_defaults(handler=run_index_setup)
+    load = index_actions.add_parser("load", help="bulk-index mention JSONL files (upserts by id)")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE.jsonl")
+    load.add_argument("--dead-letters", type=Path, help="where rejects go (default: FILE.jsonl.dead.jsonl)")
+    load.set_defaults(handler=run_index_load)
+
+    search = subparsers.add_parser("search", help="search indexed mentions (Arabic-aware)",
+                                   description="Full-text search over mentions: التوصيل also finds "
+                                               "توصيل, والتوصيل, بالتوصيل; اسعار finds أسعار.")
+    search.add_argument("text", nargs="?", help="words to look for (all must match)")
+    search.add_argument("--brand", help="only mentions of this brand id")
+    search.add_argument("--from", dest="start", help="from this time (ISO 8601, inclusive)")
+    search.add_argument("--to", dest="end", help="until this time (ISO 8601, exclusive)")
+    search.add_argument("--sentiment", choices=["positive", "negative", "neutral"])
+    search.add_argument("--exact", action="store_true", help="match words as written (no stemming)")
+    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--json", action="store_true", help="print the mentions as JSON lines")
+    search.set_defaults(handler=run_search)
+
+
+def run_es_start(args: argparse.Namespace) -> int:
+    from index import cluster
+
+    status = cluster.ensure_running(cluster.settings())
+    print(f"Elasticsearch {status.version or ''} is {status.cluster_status} at {status.url}")
+    return 0
+
+
+def run_es_stop(args: argparse.Namespace) -> int:
+    from index import cluster, server
+
+    stopped = server.stop(cluster.local_node(cluster.settings()))
+    print("stopped" if stopped else "no local Elasticsearch was running")
+    return 0
+
+
+def run_es_status(args: argparse.Namespace) -> int:
+    from index import cluster, server
+
+    status = server.status(cluster.local_node(cluster.settings()))
+    if not status.running:
+        print(f"not running (would listen on {status.url})")
+        return 3
+    print(f"running: Elasticsearch {status.version}, cluster {status.cluster_status}, at {status.url}, "
+          f"plugins: {', '.join(status.plugins) or 'none'}")
+    return 0
+
+
+def run_index_setup(args: argparse.Namespace) -> int:
+    from index import cluster
+
+    report = cluster.setup_indices(cluster.settings())
+    for line in report.created:
+        print(f"created   {line}")
+    for line in report.updated:
+        print(f"updated   {line}")
+    for line in report.unchanged:
+        print(f"unchanged {line}")
+    return 0
+
+
+def run_index_load(args: argparse.Namespace) -> int:
+    from index import cluster
+
+    failed = False
+    for path in args.files:
+        summary = cluster.load_file(cluster.settings(), path, args.dead_letters)
+        print(json.dumps(summary.as_dict(), ensure_ascii=False))
+        failed = failed or bool(summary.dead_letters)
+    return 2 if failed else 0
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from index import cluster
+    from index.search import MentionQuery, format_mention
+
+    query = MentionQuery(text=args.text, brand=args.brand, start=args.start, end=args.end,
+                         sentiment=args.sentiment, exact=args.exact, size=args.limit)
+    result = cluster.search(cluster.settings(), query)
+    if args.json:
+        for mention in result.mentions:
+            print(json.dumps(mention, ensure_ascii=False))
+        return 0
+    print(f"{result.total} mentions match" + (f"; the {len(result.mentions)} most relevant:" if result.mentions else ""))
+    for mention in result.mentions:
+        print(format_mention(mention))
+    return 0

@@ -1,0 +1,115 @@
+"""`nabd demo`: the whole pipeline on the bundled offline demo source, ending with where to look."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+# The demo posts were published in this week (UTC); the demo crawls it as one data interval.
+DEMO_INTERVAL = ("2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z")
+DEMO_SOURCE = "demo"
+DEMO_QUERIES = (("التوصيل", "rafeeq"), ("الشبكة", "sahm"), ("اسعار", None))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    demo = subparsers.add_parser(
+        "demo", help="run the whole pipeline on the bundled offline demo source",
+        description="Start Elasticsearch (unless NABD_ES_URL points at a cluster), serve the demo forum "
+                    "on loopback, crawl it, enrich the mentions (language, brands, PII masking, "
+                    "classification) and index them; then show a few searches.")
+    demo.add_argument("--start", default=DEMO_INTERVAL[0], help="interval start (ISO 8601 UTC)")
+    demo.add_argument("--end", default=DEMO_INTERVAL[1], help="interval end, exclusive (ISO 8601 UTC)")
+    demo.set_defaults(handler=run_demo_command)
+
+
+@dataclass
+class DemoRun:
+    """Where the demo left its files and what each stage counted."""
+
+    raw_file: Path
+    enriched_file: Path
+    crawled: int = 0
+    enriched: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    indexed: int = 0
+    dead_letters: list[str] = field(default_factory=list)
+    classified: bool = False
+    es_url: str = ""
+
+
+def interval_name(start: str, end: str) -> str:
+    """A file-name-safe name for a data interval."""
+    return f"{start}_{end}".replace(":", "").replace("-", "")
+
+
+def run_demo(config, start: str = DEMO_INTERVAL[0], end: str = DEMO_INTERVAL[1]) -> DemoRun:
+    """Crawl → enrich → index over one interval; idempotent (re-running rewrites the same files and documents)."""
+    from index import cluster
+    from nlp.enrich import enrich_file
+    from spiders.demo.site import DemoSite
+    from spiders.run import run_crawl
+
+    data_dir = Path(config.settings.data_dir)
+    name = interval_name(start, end)
+    run = DemoRun(raw_file=data_dir / "raw" / DEMO_SOURCE / f"{name}.jsonl",
+                  enriched_file=data_dir / "enriched" / DEMO_SOURCE / f"{name}.jsonl")
+    run.es_url = cluster.ensure_running(config).url
+    cluster.setup_indices(config)
+
+    with DemoSite() as site:
+        crawl = run_crawl(DEMO_SOURCE, start, end, run.raw_file, base_url=site.base_url)
+    run.crawled = crawl.items
+
+    classifier = load_classifier(config)
+    run.classified = classifier is not None
+    enrichment = enrich_file(run.raw_file, run.enriched_file, brands=config.brands, classifier=classifier)
+    run.enriched = enrichment.written
+    run.dropped = dict(enrichment.dropped)
+
+    summary = cluster.load_file(config, run.enriched_file)
+    run.indexed = summary.indexed
+    if summary.dead_letters:
+        run.dead_letters.append(summary.dead_letters)
+    return run
+
+
+def load_classifier(config):
+    """The configured model, or None (with a warning) when it has not been trained yet."""
+    from nlp.model.predict import Classifier
+
+    model = config.settings.model
+    if not Path(model.dir).exists():
+        log.warning("no model at %s (train one with `nabd train`); mentions are indexed without "
+                    "sentiment and dialect", model.dir)
+        return None
+    return Classifier.load(model.dir, backend=model.backend)
+
+
+def run_demo_command(args: argparse.Namespace) -> int:
+    from config import load_config
+    from index import cluster
+    from index.search import MentionQuery, format_mention
+
+    config = load_config()
+    run = run_demo(config, args.start, args.end)
+    dropped = ", ".join(f"{count} {reason}" for reason, count in sorted(run.dropped.items())) or "none"
+    print(f"\nnabd demo: crawled {run.crawled} posts → {run.enriched} brand mentions (dropped: {dropped}) "
+          f"→ indexed {run.indexed} into {cluster.index_names(config).mentions_alias} at {run.es_url}")
+    print(f"  raw:      {run.raw_file}\n  enriched: {run.enriched_file}")
+    if not run.classified:
+        print("  (no model yet: run `nabd train` for sentiment, sarcasm and dialect)")
+    for path in run.dead_letters:
+        print(f"  rejected by Elasticsearch, with reasons: {path}")
+    for text, brand in DEMO_QUERIES:
+        result = cluster.search(config, MentionQuery(text=text, brand=brand, size=3))
+        shown = f'nabd search "{text}"' + (f" --brand {brand}" if brand else "")
+        print(f"\n$ {shown}\n{result.total} mentions match")
+        for mention in result.mentions:
+            print(format_mention(mention))
+    print("\nSearch more with `nabd search WORDS [--brand ID] [--sentiment negative]`; "
+          "stop Elasticsearch with `nabd es stop`.")
+    return 0 if not run.dead_letters else 2

@@ -1,0 +1,152 @@
+"""The `nabd train`, `nabd classify`, `nabd eval` and `nabd export-onnx` commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# Kept free of heavy imports: torch and transformers load only when a handler runs.
+DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "nabd-arabic-mini"
+DEFAULT_WORK_DIR = Path(".cache/nabd")
+TRAIN_STEPS = ("tokenizer", "pretrain", "finetune")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the nlp package's subcommands to the `nabd` parser."""
+    for add_command in (add_train, add_classify, add_eval, add_export_onnx):
+        add_command(subparsers)
+
+
+def add_train(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train the classifier: tokenizer -> MLM pretraining -> multi-task fine-tuning"
+    )
+    parser.add_argument("--steps", default=",".join(TRAIN_STEPS),
+                        help=f"comma-separated steps to run, of {', '.join(TRAIN_STEPS)} (default: all)")
+    parser.add_argument("--base-model", type=Path,
+                        help="fine-tune this local checkpoint (save_pretrained layout, e.g. CAMeLBERT) instead of pretraining")
+    parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR,
+                        help="where corpus, tokenizer, checkpoints and dev splits go (default .cache/nabd)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_MODEL, help="the fine-tuned model directory")
+    parser.add_argument("--data-dir", type=Path, help="the datasets (default: $NABD_DATA_DIR, else ../shared/data)")
+    parser.add_argument("--pretrain-minutes", type=float, default=60.0, help="wall-clock budget of pretraining")
+    parser.add_argument("--pretrain-steps", type=int, default=30000, help="step limit of pretraining")
+    parser.add_argument("--finetune-minutes", type=float, default=30.0, help="wall-clock budget of fine-tuning")
+    parser.add_argument("--epochs", type=int, default=3, help="fine-tuning epochs")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.set_defaults(handler=run_train)
+
+
+def add_classify(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("classify", help="add the classifier's `nlp` fields to a mention JSONL file")
+    parser.add_argument("--input", type=Path, required=True, help="JSONL with at least `id` and `text` per line")
+    parser.add_argument("--output", type=Path, required=True, help="JSONL to write (invalid lines: OUT.rejects.jsonl)")
+    _add_model_options(parser)
+    parser.set_defaults(handler=run_classify)
+
+
+def add_eval(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("eval", help="measure the classifier on labeled JSONL (sentiment/sarcasm/dialect)")
+    parser.add_argument("--input", type=Path, required=True,
+                        help="JSONL with `text` and gold `sentiment`, `sarcasm`, `dialect` (each optional)")
+    parser.add_argument("--output", type=Path, help="write the metrics as JSON here")
+    _add_model_options(parser)
+    parser.set_defaults(handler=run_eval)
+
+
+def add_export_onnx(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("export-onnx", help="export the model to ONNX with int8 dynamic quantization")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model directory (default: the shipped model)")
+    parser.add_argument("--no-quantize", action="store_true", help="keep float32 weights")
+    parser.set_defaults(handler=run_export_onnx)
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model directory (default: the shipped model)")
+    parser.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="inference backend")
+    parser.add_argument("--batch-size", type=int, default=64, help="texts per forward pass")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    steps = _train_steps(args)
+    base_model = args.base_model
+    if "tokenizer" in steps or "pretrain" in steps:
+        base_model = _run_pretrain_steps(args, steps)
+    if "finetune" in steps:
+        from nlp.model.finetune import FinetuneArguments, run_finetuning
+
+        output = run_finetuning(FinetuneArguments(
+            base_model=base_model or args.work_dir / "pretrain" / "model",
+            output_dir=args.output, data_dir=args.data_dir, dev_dir=args.work_dir / "dev",
+            epochs=args.epochs, max_minutes=args.finetune_minutes, seed=args.seed, threads=args.threads,
+        ))
+        metrics = json.loads((output / "metrics.json").read_text())
+        headline = metrics["dev"][metrics["headline"]]["sentiment"]
+        print(f"model saved to {output}; {metrics['headline']} dev F1-PN {headline['f1_pn']:.4f}")
+    return 0
+
+
+def _train_steps(args: argparse.Namespace) -> list[str]:
+    steps = [step.strip() for step in args.steps.split(",") if step.strip()]
+    unknown = [step for step in steps if step not in TRAIN_STEPS]
+    if unknown:
+        raise ValueError(f"--steps: unknown step(s) {unknown}; choose from {list(TRAIN_STEPS)}")
+    if args.base_model is not None:
+        if not (args.base_model / "config.json").is_file():
+            raise FileNotFoundError(f"--base-model {args.base_model}: no config.json (expected a save_pretrained directory)")
+        return ["finetune"]
+    return steps
+
+
+def _run_pretrain_steps(args: argparse.Namespace, steps: list[str]) -> Path | None:
+    from nlp.model.pretrain import PretrainArguments, prepare_tokenizer, run_pretraining
+
+    pretrain_args = PretrainArguments(
+        output_dir=args.work_dir / "pretrain", data_dir=args.data_dir, max_minutes=args.pretrain_minutes,
+        max_steps=args.pretrain_steps, seed=args.seed, threads=args.threads,
+    )
+    if "pretrain" not in steps:
+        print(f"tokenizer saved to {prepare_tokenizer(pretrain_args)}")
+        return None
+    model_dir = run_pretraining(pretrain_args)
+    print(f"pretrained encoder saved to {model_dir}")
+    return model_dir
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    from nlp.model.mention_files import classify_file
+    from nlp.model.predict import Classifier
+
+    classifier = Classifier.load(args.model, backend=args.backend, batch_size=args.batch_size)
+    counts = classify_file(classifier, args.input, args.output)
+    print(f"{counts.classified} mentions classified into {args.output}; {counts.rejected} rejected"
+          + (f" (see {counts.rejects_path}: {counts.reasons})" if counts.rejected else ""))
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from nlp.model.evaluate import evaluate_file, summary_lines
+    from nlp.model.predict import Classifier
+
+    classifier = Classifier.load(args.model, backend=args.backend, batch_size=args.batch_size)
+    report = evaluate_file(classifier, args.input)
+    for line in summary_lines(report):
+        print(line)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"metrics written to {args.output}")
+    return 0
+
+
+def run_export_onnx(args: argparse.Namespace) -> int:
+    from nlp.model.onnx_export import export_onnx
+
+    path = export_onnx(args.model, quantize=not args.no_quantize)
+    print(f"ONNX model written to {path}")
+    return 0

@@ -1,0 +1,93 @@
+"""The `nabd classify`, `nabd eval` and `nabd export-onnx` commands on tiny models."""
+
+import argparse
+import json
+
+import pytest
+
+from nlp import cli
+
+from conftest import POSTS
+
+
+def run_nabd(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="nabd")
+    cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+def write_lines(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_classify_writes_one_enriched_mention_per_valid_line_in_order(tiny_model_dir, tmp_path, capsys):
+    source, output = tmp_path / "raw.jsonl", tmp_path / "enriched.jsonl"
+    mentions = [{"id": f"m{i}", "text": text, "source": "demo", "nlp": {"complaint": True}}
+                for i, (text, *_) in enumerate(POSTS[:5])]
+    lines = [json.dumps(m, ensure_ascii=False) for m in mentions]
+    lines.insert(2, "{not json")
+    lines.insert(4, json.dumps({"id": "no-text"}))
+    lines.insert(5, json.dumps(["a", "list"]))
+    write_lines(source, lines)
+
+    assert run_nabd(["classify", "--input", str(source), "--output", str(output), "--model", str(tiny_model_dir)]) == 0
+
+    written = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [m["id"] for m in written] == [m["id"] for m in mentions]
+    assert all(m["source"] == "demo" and m["nlp"]["complaint"] is True for m in written)
+    assert all(m["nlp"]["sentiment"] in {"positive", "negative", "neutral"} for m in written)
+    rejects = [json.loads(line) for line in (tmp_path / "enriched.rejects.jsonl").read_text().splitlines()]
+    assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
+        (3, "invalid JSON"), (5, "missing key 'text'"), (6, "expected a JSON object, got list")]
+    assert "5 mentions classified" in capsys.readouterr().out
+
+
+def test_classify_without_rejects_removes_a_stale_rejects_file(tiny_model_dir, tmp_path):
+    source, output = tmp_path / "raw.jsonl", tmp_path / "out.jsonl"
+    stale = tmp_path / "out.rejects.jsonl"
+    stale.write_text('{"line": 1}\n')
+    write_lines(source, [json.dumps({"id": "a1", "text": "الخدمة ممتازة"}, ensure_ascii=False)])
+    run_nabd(["classify", "--input", str(source), "--output", str(output), "--model", str(tiny_model_dir)])
+    assert not stale.exists()
+    assert len(output.read_text().splitlines()) == 1
+
+
+def test_classify_names_a_missing_input_file(tiny_model_dir, tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.jsonl does not exist"):
+        run_nabd(["classify", "--input", str(tmp_path / "missing.jsonl"), "--output", str(tmp_path / "o.jsonl"),
+                  "--model", str(tiny_model_dir)])
+
+
+def test_eval_prints_and_writes_the_metrics(tiny_model_dir, tmp_path, capsys):
+    labeled, metrics_path = tmp_path / "dev.jsonl", tmp_path / "metrics.json"
+    write_lines(labeled, [json.dumps({"text": t, "sentiment": s, "sarcasm": sc, "dialect": d}, ensure_ascii=False)
+                          for t, s, sc, d in POSTS])
+    assert run_nabd(["eval", "--input", str(labeled), "--output", str(metrics_path),
+                     "--model", str(tiny_model_dir)]) == 0
+    report = json.loads(metrics_path.read_text())
+    assert report["sentiment"]["count"] == len(POSTS)
+    assert 0.0 <= report["sentiment"]["f1_pn"] <= 1.0
+    assert set(report["sentiment_by_dialect"]) == {"msa", "gulf", "egypt", "levant", "maghreb"}
+    assert {"sarcasm", "dialect"} <= set(report)
+    assert "F1-PN" in capsys.readouterr().out
+
+
+def test_export_onnx_command_enables_the_onnx_backend(tiny_tokenizer_dir, tmp_path):
+    from nlp.model.predict import Classifier
+
+    from conftest import build_tiny_model
+
+    model_dir = build_tiny_model(tiny_tokenizer_dir, tmp_path / "model")
+    assert run_nabd(["export-onnx", "--model", str(model_dir)]) == 0
+    assert len(Classifier.load(model_dir, backend="onnx").classify(["تمام"])) == 1
+
+
+def test_train_refuses_unknown_steps():
+    with pytest.raises(ValueError, match="unknown step"):
+        run_nabd(["train", "--steps", "pretrain,distill"])
+
+
+def test_train_refuses_a_base_model_that_is_not_a_checkpoint(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no config.json"):
+        run_nabd(["train", "--base-model", str(tmp_path)])
