@@ -20,6 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     es_actions.add_parser("stop", help="stop the local node").set_defaults(handler=run_es_stop)
     es_actions.add_parser("status", help="say whether the node runs, its version and plugins"
                           ).set_defaults(handler=run_es_status)
+    plugin = es_actions.add_parser("build-plugin", help="build the nabd-analysis plugin zip for a cluster",
+                                   description="Build the analysis plugin for your own cluster; install it on "
+                                               "every node with `bin/elasticsearch-plugin install file:///PATH.zip`.")
+    plugin.add_argument("--version", required=True, help="the cluster's exact Elasticsearch version, e.g. 9.5.3")
+    plugin.add_argument("--out", type=Path, default=Path("."), help="directory for the zip")
+    plugin.set_defaults(handler=run_es_build_plugin)
 
     index = subparsers.add_parser("index", help="set up the mention index and load mention files")
     index_actions = index.add_subparsers(dest="index_action", metavar="ACTION", required=True)
@@ -69,6 +75,13 @@ def run_es_status(args: argparse.Namespace) -> int:
         return 3
     print(f"running: Elasticsearch {status.version}, cluster {status.cluster_status}, at {status.url}, "
           f"plugins: {', '.join(status.plugins) or 'none'}")
+    return 0
+
+
+def run_es_build_plugin(args: argparse.Namespace) -> int:
+    from index import server
+
+    print(server.build_plugin(args.version, args.out.resolve()))
     return 0
 
 

@@ -18,6 +18,9 @@ COMMAND_MODULES = (
     "nlp.cli",
 )
 
+# Libraries that log every request at INFO; their warnings still show.
+NOISY_LOGGERS = ("elastic_transport", "urllib3", "scrapy", "filelock", "httpx")
+
 DESCRIPTION = """\
 nabd (نبض) — Arabic-first social listening.
 
@@ -28,7 +31,7 @@ Elasticsearch for search, trends, reports and alerts.
 EPILOG = """\
 start here:
   nabd demo                      run the whole pipeline on the bundled offline demo source
-  nabd search "التوصيل" --brand zain    search indexed mentions
+  nabd search "التوصيل" --brand rafeeq  search indexed mentions
 
 Run `nabd COMMAND --help` for the options of one command.
 """
@@ -60,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:

@@ -17,7 +17,7 @@ TRAIN_STEPS = ("tokenizer", "pretrain", "finetune")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the nlp package's subcommands to the `nabd` parser."""
-    for add_command in (add_train, add_classify, add_eval, add_export_onnx):
+    for add_command in (add_train, add_classify, add_eval, add_export_onnx, add_enrich):
         add_command(subparsers)
 
 
@@ -149,4 +149,41 @@ def run_export_onnx(args: argparse.Namespace) -> int:
 
     path = export_onnx(args.model, quantize=not args.no_quantize)
     print(f"ONNX model written to {path}")
+    return 0
+
+
+def add_enrich(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "enrich", help="raw mentions -> enriched: language, brands (others dropped), PII masked, classified"
+    )
+    parser.add_argument("--input", type=Path, required=True, help="raw mention JSONL, as a spider writes it")
+    parser.add_argument("--output", type=Path, required=True, help="enriched JSONL to write (atomically)")
+    parser.add_argument("--rejects", type=Path, help="where invalid lines go (default: OUTPUT.rejects.jsonl)")
+    parser.add_argument("--config", type=Path, help="configuration directory (default: $NABD_CONFIG_DIR, else config/)")
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument("--model", type=Path, help="model directory (default: settings.yaml model.dir)")
+    model.add_argument("--no-model", action="store_true", help="do not classify (no `nlp` field)")
+    parser.add_argument("--backend", choices=("torch", "onnx"), help="inference backend (default: settings.yaml)")
+    parser.set_defaults(handler=run_enrich)
+
+
+def run_enrich(args: argparse.Namespace) -> int:
+    from config import load_config
+    from nlp.enrich import enrich_file
+
+    config = load_config(args.config)
+    classifier = None
+    if not args.no_model:
+        from nlp.model.predict import Classifier
+
+        settings = config.settings.model
+        classifier = Classifier.load(args.model or settings.dir, backend=args.backend or settings.backend,
+                                     batch_size=settings.batch_size, max_length=settings.max_length)
+    summary = enrich_file(args.input, args.output, brands=config.brands, classifier=classifier,
+                          rejects_path=args.rejects)
+    dropped = ", ".join(f"{count} {reason}" for reason, count in summary.dropped.items())
+    masked = ", ".join(f"{count} {kind}" for kind, count in summary.pii_masked.items() if count) or "none"
+    print(f"{summary.written} of {summary.read} mentions enriched into {args.output} in {summary.elapsed_s:.1f}s; "
+          f"dropped: {dropped}; PII masked: {masked}; {summary.rejected} rejected"
+          + (f" (see {summary.rejects_path})" if summary.rejects_path else ""))
     return 0

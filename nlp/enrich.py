@@ -199,6 +199,7 @@ class _EnrichStage:
 
 def parse_raw_mention(line: bytes, *, first_line: bool = False) -> dict[str, Any]:
     """A raw JSONL line as a mention with a non-empty string `id` and a string `text`; else RejectedLine."""
+    line = line.rstrip(b"\r\n")
     if first_line and line.startswith(_BOM):
         line = line[len(_BOM) :]
     try:

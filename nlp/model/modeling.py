@@ -8,8 +8,7 @@ import torch
 from torch import nn
 from transformers import BertConfig, BertModel, BertPreTrainedModel
 
-MULTICLASS = "multiclass"  # one label per text: softmax
-MULTILABEL = "multilabel"  # any number of labels per text: sigmoid with per-label thresholds
+MULTICLASS = "multiclass"  # one label per text: softmax (the only kind the heads use so far)
 
 
 @dataclass(frozen=True)
@@ -20,8 +19,8 @@ class HeadSpec:
     labels: tuple[str, ...]
 
 
-# The head registry. Later heads (complaint, topics, churn_intent, advocacy, spam) register here
-# with their label sets; a model is built with any subset of them.
+# The head registry. Later heads (complaint, churn_intent, advocacy, spam; topics with a
+# multi-label kind) register here with their label sets; a model is built with any subset.
 HEAD_REGISTRY: dict[str, HeadSpec] = {
     "sentiment": HeadSpec(MULTICLASS, ("negative", "neutral", "positive")),
     "sarcasm": HeadSpec(MULTICLASS, ("false", "true")),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nabd.cli import main as nabd_main
 from nlp.brands import BrandMatcher, BrandRule
 from nlp.enrich import enrich_file
 
@@ -82,13 +83,12 @@ def raw_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def tiny_classifier(tmp_path_factory):
-    """The model package's classifier over a tiny, randomly initialised model built here."""
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A tiny, randomly initialised multi-task model in save_pretrained layout, built by the model package."""
     import torch
     from transformers import AutoTokenizer
 
     from nlp.model.modeling import NabdMultiTaskConfig, NabdMultiTaskModel, heads_config
-    from nlp.model.predict import Classifier
     from nlp.model.tokenizer_training import TokenizerArguments, train_tokenizer
     from nlp.normalize import normalize_for_model
 
@@ -103,7 +103,14 @@ def tiny_classifier(tmp_path_factory):
     )  # fmt: skip
     torch.manual_seed(0)
     NabdMultiTaskModel(config).save_pretrained(str(directory))
-    return Classifier.load(directory, backend="torch", batch_size=4)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def tiny_classifier(tiny_model_dir: Path):
+    from nlp.model.predict import Classifier
+
+    return Classifier.load(tiny_model_dir, backend="torch", batch_size=4)
 
 
 def test_mentions_get_language_brands_and_masked_pii(raw_file: Path, tmp_path: Path) -> None:
@@ -278,3 +285,26 @@ def test_a_prebuilt_matcher_is_used_as_is(raw_file: Path, tmp_path: Path) -> Non
     summary = enrich_file(raw_file, tmp_path / "out.jsonl", brands=BrandMatcher([BRANDS[2]]))
     assert [record["id"] for record in read_jsonl(tmp_path / "out.jsonl")] == ["m02", "m12"]
     assert summary.dropped == {"no_brand_match": 9, "excluded_term": 1}
+
+
+def test_the_enrich_command_uses_the_configured_brands(raw_file: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "cli" / "enriched.jsonl"
+    assert nabd_main(["enrich", "--input", str(raw_file), "--output", str(out), "--no-model"]) == 0
+    records = read_jsonl(out)
+    assert [record["id"] for record in records] == ["m01", "m02", "m03", "m04", "m07", "m08", "m09", "m12"]
+    assert "nlp" not in records[0]
+    assert "8 of 12 mentions enriched" in capsys.readouterr().out
+
+
+def test_the_enrich_command_classifies_with_the_given_model(
+    raw_file: Path, tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    out = tmp_path / "enriched.jsonl"
+    assert nabd_main(["enrich", "--input", str(raw_file), "--output", str(out), "--model", str(tiny_model_dir)]) == 0
+    assert {record["nlp"]["model"]["name"] for record in read_jsonl(out)} == {"nabd-test-tiny"}
+
+
+def test_the_enrich_command_names_a_missing_input(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "raw" / "nothing.jsonl"
+    assert nabd_main(["enrich", "--input", str(missing), "--output", str(tmp_path / "o.jsonl"), "--no-model"]) == 1
+    assert f"raw mention file {missing} does not exist" in capsys.readouterr().err
