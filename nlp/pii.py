@@ -253,11 +253,12 @@ def _is_phone(digits: str, international: bool, text: str, start: int, end: int)
         return _is_international_number(digits)
     if digits.startswith("00") and len(digits) > 2 and digits[2] != "0":
         return _is_international_number(digits[2:])
+    strong = bool(_is_bare_country_number(digits) or _LOCAL_MOBILE_RE.fullmatch(digits))
+    if not strong and not _LOCAL_WITH_CONTEXT_RE.fullmatch(digits):
+        return False
     if _is_reference_or_money(text, start, end):
         return False
-    if _is_bare_country_number(digits) or _LOCAL_MOBILE_RE.fullmatch(digits):
-        return True
-    return bool(_LOCAL_WITH_CONTEXT_RE.fullmatch(digits)) and _has_phone_context(text, start)
+    return strong or _has_phone_context(text, start)
 
 
 def _is_international_number(digits: str) -> bool:
