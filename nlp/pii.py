@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ _EGYPTIAN_GOVERNORATES = frozenset(
     + ["21", "22", "23", "24", "25", "26", "27", "28", "29", "31", "32", "33", "34", "35", "88"]
 )
 
+_MAX_BANK_CODE_LETTERS = 4
 _IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}")
 # Country code -> IBAN length (SWIFT IBAN registry), the Arab world first.
 IBAN_LENGTHS = {
@@ -169,7 +171,7 @@ def _iban_spans(text: str) -> Iterator[_Span]:
         if length is None:
             continue
         end = _iban_end(text, match.start(), length)
-        if end is not None:
+        if end is not None and _is_plausible_iban(text[match.start() : end]):
             yield _Span(match.start(), end, "iban")
 
 
@@ -190,6 +192,15 @@ def _iban_end(text: str, start: int, length: int) -> int | None:
     return position
 
 
+def _is_plausible_iban(written: str) -> bool:
+    """A valid ISO 13616 checksum, or (a mistyped IBAN is still personal) a BBAN of digits and a short bank code."""
+    iban = "".join(char for char in written if char.isalnum()).upper()
+    rearranged = iban[4:] + iban[:4]
+    if int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1:
+        return True
+    return sum(char.isalpha() for char in iban[4:]) <= _MAX_BANK_CODE_LETTERS
+
+
 def _is_ascii_alnum(text: str, index: int) -> bool:
     return index < len(text) and text[index].isascii() and text[index].isalnum()
 
@@ -199,45 +210,58 @@ def _phone_spans(text: str) -> Iterator[_Span]:
         yield from _phones_in_candidate(text, candidate)
 
 
+class _DigitGroup(NamedTuple):
+    start: int
+    end: int
+    digits: str
+    plus_before: bool
+    lead_start: int  # where a leading `+` or `(` of this group starts
+
+
+def _digit_groups(text: str, candidate: re.Match[str]) -> list[_DigitGroup]:
+    groups = []
+    previous_end = candidate.start()
+    for match in _DIGIT_GROUP_RE.finditer(text, candidate.start(), candidate.end()):
+        lead = text[previous_end : match.start()]
+        lead_start = next((previous_end + i for i, char in enumerate(lead) if char in "+("), match.start())
+        groups.append(_DigitGroup(match.start(), match.end(), match.group(), "+" in lead, lead_start))
+        previous_end = match.end()
+    return groups
+
+
 def _phones_in_candidate(text: str, candidate: re.Match[str]) -> Iterator[_Span]:
     """The longest runs of digit groups in a number-like stretch that form a phone number."""
-    groups = list(_DIGIT_GROUP_RE.finditer(text, candidate.start(), candidate.end()))
+    groups = _digit_groups(text, candidate)
     first = 0
     while first < len(groups):
-        span = _longest_phone_from(text, groups, first, candidate.start())
-        if span is None:
+        found = _longest_phone_from(text, groups, first)
+        if found is None:
             first += 1
             continue
-        yield span[0]
-        first = span[1] + 1
+        yield found[0]
+        first = found[1] + 1
 
 
-def _longest_phone_from(
-    text: str, groups: list[re.Match[str]], first: int, candidate_start: int
-) -> tuple[_Span, int] | None:
-    lead_start = groups[first - 1].end() if first else candidate_start
-    lead = text[lead_start : groups[first].start()]
-    international = "+" in lead
-    last_limit = min(len(groups), first + _MAX_GROUPS_PER_PHONE)
-    for last in range(last_limit - 1, first - 1, -1):
-        if any("+" in text[groups[k - 1].end() : groups[k].start()] for k in range(first + 1, last + 1)):
-            continue
-        digits = "".join(group.group() for group in groups[first : last + 1])
+def _longest_phone_from(text: str, groups: list[_DigitGroup], first: int) -> tuple[_Span, int] | None:
+    """The longest phone number made of groups `first..last`, and that `last`."""
+    numbers: list[str] = []
+    digits = ""
+    for last in range(first, min(len(groups), first + _MAX_GROUPS_PER_PHONE)):
+        if last > first and groups[last].plus_before:
+            break
+        digits += groups[last].digits
         if len(digits) > _MAX_PHONE_DIGITS:
+            break
+        numbers.append(digits)
+    start = groups[first].lead_start
+    for offset in range(len(numbers) - 1, -1, -1):
+        shape = _phone_shape(numbers[offset], groups[first].plus_before)
+        if shape is None:
             continue
-        start = _phone_start(text, lead_start, groups[first].start(), lead)
-        end = _phone_end(text, start, groups[last].end())
-        if _is_phone(digits, international, text, start, end):
-            return _Span(start, end, "phone"), last
+        end = _phone_end(text, start, groups[first + offset].end)
+        if _phone_fits_context(shape, text, start, end):
+            return _Span(start, end, "phone"), first + offset
     return None
-
-
-def _phone_start(text: str, lead_start: int, digits_start: int, lead: str) -> int:
-    """Include a leading `+` or `(` in the masked span."""
-    for offset, char in enumerate(lead):
-        if char in "+(":
-            return lead_start + offset
-    return digits_start
 
 
 def _phone_end(text: str, start: int, digits_end: int) -> int:
@@ -248,17 +272,24 @@ def _phone_end(text: str, start: int, digits_end: int) -> int:
     return digits_end
 
 
-def _is_phone(digits: str, international: bool, text: str, start: int, end: int) -> bool:
+def _phone_shape(digits: str, international: bool) -> str | None:
+    """`international`, `mobile` (a phone by its digits alone), `local` (needs a phone word nearby) or None."""
     if international:
-        return _is_international_number(digits)
+        return "international" if _is_international_number(digits) else None
     if digits.startswith("00") and len(digits) > 2 and digits[2] != "0":
-        return _is_international_number(digits[2:])
-    strong = bool(_is_bare_country_number(digits) or _LOCAL_MOBILE_RE.fullmatch(digits))
-    if not strong and not _LOCAL_WITH_CONTEXT_RE.fullmatch(digits):
+        return "international" if _is_international_number(digits[2:]) else None
+    if _LOCAL_MOBILE_RE.fullmatch(digits) or _is_bare_country_number(digits):
+        return "mobile"
+    return "local" if _LOCAL_WITH_CONTEXT_RE.fullmatch(digits) else None
+
+
+def _phone_fits_context(shape: str, text: str, start: int, end: int) -> bool:
+    """International numbers always count; local ones unless labelled as a reference or an amount."""
+    if shape == "international":
+        return True
+    if shape == "local" and not _has_phone_context(text, start):
         return False
-    if _is_reference_or_money(text, start, end):
-        return False
-    return strong or _has_phone_context(text, start)
+    return not _is_reference_or_money(text, start, end)
 
 
 def _is_international_number(digits: str) -> bool:

@@ -15,23 +15,26 @@ TEST_ES_PORT = int(os.environ.get("NABD_TEST_ES_PORT", "9250"))
 
 
 @pytest.fixture(scope="session")
-def es_url() -> str:
-    """A running Elasticsearch: $NABD_ES_URL when set, else nabd's local node on the test port.
-
-    Never skips: without a server the tests that need one fail, which is what CI must see.
-    """
-    if os.environ.get("NABD_ES_URL"):
-        yield os.environ["NABD_ES_URL"]
-        return
+def local_node():
+    """nabd's own local node on the test port, started by the project's code (stopped afterwards
+    unless it was already running or NABD_TEST_KEEP_ES is set). Never skips: no server, failed tests."""
     from index import server
 
     node = server.LocalServer(version=_configured_es_version(), port=TEST_ES_PORT, heap="512m",
                               cache_dir=REPO_ROOT / ".cache" / "nabd")
     was_running = server.status(node).running
     server.start(node)
-    yield node.url
+    yield node
     if not was_running and not os.environ.get("NABD_TEST_KEEP_ES"):
         server.stop(node)
+
+
+@pytest.fixture(scope="session")
+def es_url(request) -> str:
+    """A running Elasticsearch: $NABD_ES_URL when set, else the local test node."""
+    if os.environ.get("NABD_ES_URL"):
+        return os.environ["NABD_ES_URL"]
+    return request.getfixturevalue("local_node").url
 
 
 def _configured_es_version() -> str:

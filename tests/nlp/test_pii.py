@@ -51,6 +51,8 @@ MASKED = [
     ("حسابي في الكويت KW81CBKU0000000000001234560101", "حسابي في الكويت [iban]"),
     ("الحساب EG380019000500000000263180002 في البنك الأهلي", "الحساب [iban] في البنك الأهلي"),
     ("ايباني sa٠٣٨٠٠٠٠٠٠٠٦٠٨٠١٠١٦٧٥١٩", "ايباني [iban]"),
+    ("transfer to GB82 WEST 1234 5698 7654 32 please", "transfer to [iban] please"),
+    ("الايبان SA03 8000 0000 6080 1016 7518 (يمكن غلطت برقم)", "الايبان [iban] (يمكن غلطت برقم)"),
     # Saudi national and iqama ids, and an Egyptian national id
     ("رقم هويتي 1098765432 والطلب ما تم", "رقم هويتي [national_id] والطلب ما تم"),
     ("رقم الاقامة ٢٤٥٦٧٨٩٠١٢ ومع ذلك رفضوا", "رقم الاقامة [national_id] ومع ذلك رفضوا"),
@@ -133,6 +135,11 @@ def test_a_phone_followed_by_an_unrelated_number_masks_only_the_phone() -> None:
 
 def test_an_iban_with_a_word_glued_after_it_is_not_stretched_over_the_word() -> None:
     post = "SA0380000000608010167519ABC"
+    assert mask_pii(post).text == post
+
+
+def test_letter_codes_shaped_like_an_iban_but_failing_its_checksum_are_left_alone() -> None:
+    post = "كود التفعيل SA12 ABCD EFGH IJKL MNOP QRST ما اشتغل"
     assert mask_pii(post).text == post
 
 
