@@ -15,6 +15,7 @@ from config.values import (
     HttpUrl,
     Slug,
     Text,
+    TimeZone,
     UniqueList,
     matching,
 )
@@ -47,8 +48,20 @@ def _css_selector(value: str) -> str:
     return value
 
 
+def _xpath_selector(value: str) -> str:
+    from lxml import etree  # lazy: only html sources with XPath selectors need it
+
+    try:
+        etree.XPath(value)
+    except etree.XPathSyntaxError as error:
+        raise ValueError(f"expected an XPath expression: {error}") from None
+    return value
+
+
 FeedTemplate = Annotated[HttpUrl, AfterValidator(_feed_template)]
-CssSelector = Annotated[Text, AfterValidator(_css_selector)]
+YoutubeChannelId = Annotated[
+    str, matching(r"UC[A-Za-z0-9_-]{22}", "expected a YouTube channel id such as 'UCx1Yy2Zz3Aa4Bb5Cc6Dd7Ee'")
+]
 SourceName = Annotated[
     str,
     matching(
@@ -64,6 +77,11 @@ TelegramChannel = Annotated[
     str,
     matching(r"[A-Za-z][A-Za-z0-9_]{4,31}", "expected a channel username without @, such as 'sahm_news'"),
 ]
+# The HtmlOptions keys that hold selectors, checked as CSS or XPath per `selector_type`.
+SELECTOR_OPTIONS = (
+    "item_link_selector", "item_selector", "text_selector", "id_selector", "title_selector",
+    "url_selector", "time_selector", "author_selector", "next_page_selector",
+)
 Hashtag = Annotated[Text, matching(r"[^\s#]+", "expected a hashtag without # and without spaces")]
 
 
@@ -85,6 +103,8 @@ class RssOptions(SourceOptions):
     """News and blog feeds; a {query} placeholder is filled with each brand's names."""
 
     feeds: UniqueList[FeedTemplate] = Field(min_length=1)
+    # Atom feeds that page (RFC 5005 rel="next") are followed at most this far back.
+    max_pages: int = Field(default=5, ge=1, le=100)
 
 
 class StoreApp(ConfigModel):
@@ -110,12 +130,23 @@ class AppStoreOptions(SourceOptions):
 
     apps: list[StoreApp] = Field(min_length=1)
     countries: UniqueList[CountryCode] = Field(min_length=1)
+    # Apple's public customer-reviews feed; {country}/rss/customerreviews/... is appended.
+    apple_url: HttpUrl = "https://itunes.apple.com"
+    max_pages: int = Field(default=10, ge=1, le=10)
 
 
 class RedditOptions(SourceOptions):
     """Posts and comments from chosen subreddits that name a brand."""
 
     subreddits: UniqueList[Subreddit] = Field(min_length=1)
+    # Also search each subreddit for every brand name (query = the brand id).
+    search_brands: bool = True
+    include_comments: bool = True
+    max_pages: int = Field(default=5, ge=1, le=40)
+    # Public JSON listings; with credentials_env [client id, client secret] the OAuth API is used.
+    base_url: HttpUrl = "https://www.reddit.com"
+    oauth_url: HttpUrl = "https://oauth.reddit.com"
+    token_url: HttpUrl = "https://www.reddit.com/api/v1/access_token"
 
 
 class XOptions(SourceOptions):
@@ -125,22 +156,25 @@ class XOptions(SourceOptions):
     languages: UniqueList[Literal["ar", "en"]] = ["ar", "en"]
     exclude_retweets: bool = True
     max_results: int = Field(default=100, ge=10, le=100)
+    max_pages: int = Field(default=10, ge=1, le=100)
 
 
 class YoutubeOptions(SourceOptions):
-    """YouTube Data API v3 search, with the comments of the videos found."""
+    """YouTube Data API v3: the comments (and replies) on the recent videos of chosen channels."""
 
     api_url: HttpUrl = "https://www.googleapis.com/youtube/v3"
-    region_code: CountryCode | None = None
-    relevance_language: Literal["ar", "en"] = "ar"
-    include_comments: bool = True
-    max_results: int = Field(default=50, ge=1, le=50)
+    channels: UniqueList[YoutubeChannelId] = Field(min_length=1)
+    recent_videos: int = Field(default=10, ge=1, le=50)
+    max_results: int = Field(default=100, ge=1, le=100)
+    max_pages: int = Field(default=10, ge=1, le=100)
 
 
 class TelegramOptions(SourceOptions):
     """Public Telegram channels, read from their t.me/s/ web preview."""
 
     channels: UniqueList[TelegramChannel] = Field(min_length=1)
+    base_url: HttpUrl = "https://t.me"
+    max_pages: int = Field(default=10, ge=1, le=200)
 
 
 class MastodonOptions(SourceOptions):
@@ -148,21 +182,45 @@ class MastodonOptions(SourceOptions):
 
     instances: UniqueList[HttpUrl] = Field(min_length=1)
     hashtags: UniqueList[Hashtag] = []
+    # Full-text search of each brand's names; instances answer it only with an access token
+    # (credentials_env: [the variable holding it]).
+    search_brands: bool = False
+    max_pages: int = Field(default=5, ge=1, le=100)
 
 
 class HtmlOptions(SourceOptions):
-    """A forum or review site without an API: a list page and CSS selectors for its posts."""
+    """A forum or review site without an API: list pages, then CSS (or XPath) selectors for its posts.
+
+    Posts are read from the list page itself, or, with `item_link_selector`, from the page each
+    list entry links to. Selectors relative to a post start at the element `item_selector` found.
+    """
 
     list_url: HttpUrl
-    item_selector: CssSelector
-    text_selector: CssSelector
-    title_selector: CssSelector | None = None
-    url_selector: CssSelector | None = None
-    time_selector: CssSelector | None = None
+    selector_type: Literal["css", "xpath"] = "css"
+    item_link_selector: Text | None = None
+    item_selector: Text
+    text_selector: Text
+    id_selector: Text | None = None
+    title_selector: Text | None = None
+    url_selector: Text | None = None
+    time_selector: Text | None = None
+    # strptime format of the post time (Arabic month names and digits are understood); absent: ISO 8601.
     time_format: Text | None = None
-    author_selector: CssSelector | None = None
-    next_page_selector: CssSelector | None = None
-    max_pages: int = Field(default=5, ge=1, le=100)
+    # The site's time zone, for times shown without an offset.
+    timezone: TimeZone | None = None
+    author_selector: Text | None = None
+    next_page_selector: Text | None = None
+    max_pages: int = Field(default=5, ge=1, le=100_000)
+    # Stop paging once a whole list page is older than the interval (lists sorted newest first).
+    newest_first: bool = True
+
+    @field_validator(*SELECTOR_OPTIONS)
+    @classmethod
+    def _selectors_parse(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        check = _xpath_selector if info.data.get("selector_type") == "xpath" else _css_selector
+        return check(value)
 
 
 OPTIONS_BY_KIND: dict[str, type[SourceOptions]] = {

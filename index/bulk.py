@@ -78,19 +78,17 @@ def parse_timestamp(value: Any) -> datetime:
 
 
 def mention_action(mention: dict, names: IndexNames) -> dict:
-    """The bulk upsert for one mention: deterministic `_id`, the month of its `@timestamp`."""
+    """The bulk upsert for one mention: deterministic `_id`, the month of its `@timestamp`.
+
+    An `index` operation with our own `_id` creates the document or replaces it whole, so a
+    re-crawl or re-classification leaves exactly the record of the latest run (no stale fields).
+    """
     mention_id = mention.get("id")
     if not isinstance(mention_id, str) or not mention_id:
         raise ValueError("the mention has no `id`")
     published = parse_timestamp(mention.get("@timestamp"))
     document = with_engagement_total(mention)
-    return {
-        "_op_type": "update",
-        "_index": names.mentions_index(published),
-        "_id": mention_id,
-        "doc": document,
-        "doc_as_upsert": True,
-    }
+    return {"_op_type": "index", "_index": names.mentions_index(published), "_id": mention_id, "_source": document}
 
 
 def with_engagement_total(mention: dict) -> dict:
@@ -171,7 +169,7 @@ def index_file(client: Elasticsearch, path: Path, names: IndexNames,
 def _tracked(actions: Iterable[tuple[int, dict]], in_flight: dict[str, tuple[int, dict]]) -> Iterator[dict]:
     """Remembers each in-flight document (a chunk's worth) so a rejection can name its line."""
     for line, action in actions:
-        in_flight[action["_id"]] = (line, action["doc"])
+        in_flight[action["_id"]] = (line, action["_source"])
         yield action
 
 

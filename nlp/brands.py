@@ -167,8 +167,10 @@ class BrandMatcher:
 
     def _counted(self, brand: int, occurrences: list[_Occurrence]) -> list[_Occurrence]:
         """The brand's alias occurrences that survive exclusion and ambiguity rules, first first."""
-        exclusions = [occ for occ in occurrences if occ.phrase.kind == "exclude"]
-        kept = [occ for occ in occurrences if not any(_overlap(occ, ex) for ex in exclusions)]
+        excluded_words = {
+            index for occ in occurrences if occ.phrase.kind == "exclude" for index in range(occ.first, occ.last + 1)
+        }
+        kept = [occ for occ in occurrences if excluded_words.isdisjoint(range(occ.first, occ.last + 1))]
         aliases = [occ for occ in kept if occ.phrase.kind == "alias"]
         if self.rules[brand].include_terms and not any(occ.phrase.kind == "include" for occ in kept):
             aliases = [occ for occ in aliases if not occ.phrase.ambiguous]
@@ -266,10 +268,6 @@ def _by_brand(occurrences: list[_Occurrence]) -> dict[int, list[_Occurrence]]:
     for occurrence in occurrences:
         grouped.setdefault(occurrence.phrase.brand, []).append(occurrence)
     return grouped
-
-
-def _overlap(first: _Occurrence, second: _Occurrence) -> bool:
-    return first.first <= second.last and second.first <= first.last
 
 
 def _alias_as_written(occurrence: _Occurrence, text: str, pieces: list[_Piece], words: list[_Word]) -> str:

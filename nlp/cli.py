@@ -39,6 +39,7 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--epochs", type=int, default=3, help="fine-tuning epochs")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument("--device", default="auto", help="auto (CUDA where available, else CPU), cpu or cuda")
     parser.set_defaults(handler=run_train)
 
 
@@ -84,6 +85,7 @@ def run_train(args: argparse.Namespace) -> int:
             base_model=base_model or args.work_dir / "pretrain" / "model",
             output_dir=args.output, data_dir=args.data_dir, dev_dir=args.work_dir / "dev",
             epochs=args.epochs, max_minutes=args.finetune_minutes, seed=args.seed, threads=args.threads,
+            device=args.device,
         ))
         metrics = json.loads((output / "metrics.json").read_text())
         headline = metrics["dev"][metrics["headline"]]["sentiment"]
@@ -108,7 +110,7 @@ def _run_pretrain_steps(args: argparse.Namespace, steps: list[str]) -> Path | No
 
     pretrain_args = PretrainArguments(
         output_dir=args.work_dir / "pretrain", data_dir=args.data_dir, max_minutes=args.pretrain_minutes,
-        max_steps=args.pretrain_steps, seed=args.seed, threads=args.threads,
+        max_steps=args.pretrain_steps, seed=args.seed, threads=args.threads, device=args.device,
     )
     if "pretrain" not in steps:
         print(f"tokenizer saved to {prepare_tokenizer(pretrain_args)}")

@@ -121,9 +121,11 @@ class _EnrichStage:
         self.pending: list[_Pending] = []
 
     def run(self, progress_every: int, started: float) -> None:
+        total_bytes, bytes_read = self.raw_path.stat().st_size, 0
         for line_number, line in _raw_lines(self.raw_path):
+            bytes_read += len(line)
             if line_number % progress_every == 0:
-                _log_progress(line_number, self.summary, started)
+                _log_progress(line_number, bytes_read / max(total_bytes, 1), self.summary, started)
             if not line.strip():
                 self.summary.blank_lines += 1
                 continue
@@ -278,9 +280,13 @@ def _settle_rejects(rejects: Path, summary: EnrichSummary) -> None:
         rejects.unlink(missing_ok=True)
 
 
-def _log_progress(line_number: int, summary: EnrichSummary, started: float) -> None:
-    rate = line_number / max(time.monotonic() - started, 1e-9)
-    logger.info("enrich: %d lines (%.0f/s), %s", line_number, rate, _summary_line(summary))
+def _log_progress(line_number: int, fraction: float, summary: EnrichSummary, started: float) -> None:
+    elapsed = max(time.monotonic() - started, 1e-9)
+    remaining = elapsed * (1 - fraction) / max(fraction, 1e-9)
+    logger.info(
+        "enrich: line %d (%.0f%%, %.0f lines/s, about %.0fs left): %s",
+        line_number, 100 * fraction, line_number / elapsed, remaining, _summary_line(summary),
+    )  # fmt: skip
 
 
 def _summary_line(summary: EnrichSummary) -> str:

@@ -43,19 +43,20 @@ _ARABIZI_WORDS = frozenset(
     wa7ed wa7da ta3ban za3lan zahe2t mabsoot mabsut mabsoota 3aref 3arfa mesh3aref mawgood mawgud mafrood
     hay hayda haydi hal shi ishi eshi 7ilu 7elo mni7 mnih kifak kifik keefak keefik shou3am bdi baddi
     bidi biddi 3am ya3tik ye3tik yslmo yeslamo tislam teslam hathi hadi hatha hada hadha wesh wach bghit
-    bzaf bezaf mzyan mzian daba chwiya 3lach 3lah kifash kifach
+    bzaf bezaf mzyan mzian daba chwiya 3lach 3lah kifash kifach barcha barsha behi mouch famma chnowa yezzi
     """.split()
 )
 _WEAK_ARABIZI_WORDS = frozenset("el al w ya fi fe zain da di dah dih ma la".split())
 
+# English function words (no product nouns: `el service`, `el app` are Arabizi too).
 _ENGLISH_WORDS = frozenset(
     """
     the is are was were be been being a an and or but if then than so to of in on at by for with from
     into about after before again still also just only very too not no yes my your our their his her its
     it this that these those i you we they he she me us them what why how when where which who there here
     have has had do does did can could will would should must may might all any some more most much many
-    please thanks thank good bad great worst best service customer app order support never ever always
-    get got give gave take took make made want need know think really because while
+    please thanks thank never ever always get got give gave take took make made want need know think
+    really because while
     """.split()
 )
 _FRENCH_WORDS = frozenset(

@@ -30,6 +30,9 @@ def run_crawl_command(args: argparse.Namespace) -> int:
     from spiders.run import run_crawl
 
     summary = run_crawl(args.source, args.start, args.end, args.out, args.base_url, since_watermark=args.since_watermark)
+    if summary.finish_reason.startswith("skipped"):
+        print(f"{summary.source}: {summary.finish_reason}; nothing written to {summary.out}")
+        return 0
     dropped = ", ".join(f"{reason} {count}" for reason, count in summary.dropped.items()) or "none"
     print(f"{summary.source}: {summary.items} mentions in {summary.out} "
           f"(collected {summary.collected}; dropped: {dropped}; skipped pages {summary.skipped_pages}; "

@@ -64,6 +64,14 @@ class SourcePlan:
     options: dict[str, Any]
     data_dir: Path
     pseudonym_key_env: str
+    # Brand id → the names to search for (aliases, then handles), for spiders that search per brand.
+    brands: dict[str, list[str]] = field(default_factory=dict)
+    # NAMES of the environment variables holding the source's secrets, read at crawl time.
+    credentials_env: tuple[str, ...] = ()
+
+    def missing_credentials(self) -> list[str]:
+        """The credential variables that are unset or empty in the environment now."""
+        return [name for name in self.credentials_env if not os.environ.get(name)]
 
 
 class CrawlFailed(RuntimeError):
@@ -164,6 +172,8 @@ def load_source_plan(name: str, config_path: Path | None = None) -> SourcePlan:
         options=dict(source.options or {}),
         data_dir=Path(config.settings.data_dir),
         pseudonym_key_env=config.settings.privacy.pseudonym_key_env,
+        brands={brand.id: [*brand.aliases, *brand.handles] for brand in config.source_brands(name)},
+        credentials_env=tuple(source.credentials_env),
     )
 
 
@@ -195,12 +205,15 @@ def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | Non
 
     store = WatermarkStore(state_dir / "watermarks.json")
     fetch_start = _fetch_start(store.latest(plan.name), start, end) if since_watermark else start
+    missing = plan.missing_credentials()
+    if missing:
+        return _skipped(plan, start, end, fetch_start, out, missing, store.latest(plan.name))
     part = out.with_name(f".{out.name}.part")
     part.parent.mkdir(parents=True, exist_ok=True)
     process = CrawlerProcess(crawl_settings(plan, fetch_start, end, part, overrides))
-    spider_options = {key: value for key, value in plan.options.items() if key in ("base_url",)}
-    if base_url:
-        spider_options["base_url"] = base_url
+    spider_options: dict[str, Any] = {"options": plan.options, "brands": plan.brands, "credentials_env": list(plan.credentials_env)}
+    if base_url or plan.options.get("base_url"):
+        spider_options["base_url"] = base_url or plan.options["base_url"]
     crawler = process.create_crawler(spider_class(plan.kind))
     process.crawl(crawler, **spider_options)
     process.start()
@@ -218,6 +231,14 @@ def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | Non
     else:
         summary["watermark"] = store.latest(plan.name)
     return CrawlSummary(**summary)
+
+
+def _skipped(plan: SourcePlan, start: str, end: str, fetch_start: str, out: Path, missing: list[str], watermark: str | None) -> CrawlSummary:
+    """The summary of a crawl not run because its credentials are absent: nothing fetched or written."""
+    reason = f"skipped: environment variable {', '.join(missing)} not set (credentials of source {plan.name!r})"
+    logger.warning("%s: %s", plan.name, reason)
+    return CrawlSummary(source=plan.name, start=start, end=end, fetch_start=fetch_start, out=str(out), ok=True,
+                        finish_reason=reason, watermark=watermark)
 
 
 def _fetch_start(watermark: str | None, start: str, end: str) -> str:

@@ -24,7 +24,7 @@ from nlp.model.data import (
 )
 from nlp.model.evaluate import evaluate_predictions, sarcasm_metrics, sentiment_metrics
 from nlp.model.modeling import DEFAULT_HEADS, NabdMultiTaskConfig, NabdMultiTaskModel, heads_config
-from nlp.model.pretrain import length_bucketed_batches, pad_sequences
+from nlp.model.pretrain import length_bucketed_batches, pad_sequences, resolve_device
 from nlp.model.progress import Budget, log_progress
 from nlp.normalize import normalize_for_model
 
@@ -71,7 +71,9 @@ class FinetuneArguments:
     mixture: dict = field(default_factory=lambda: dict(DEFAULT_MIXTURE))
     seed: int = 13
     threads: int = 2
+    device: str = "auto"  # "auto": CUDA where available, else CPU
     log_every: int = 100
+    eval_every: int = 1000  # steps between headline dev evaluations (also run at each epoch end)
 
 
 @dataclass
@@ -121,7 +123,9 @@ class MultiTaskTrainer:
     """The fine-tuning loop with masked per-head losses and dev-based model selection."""
 
     def __init__(self, args: FinetuneArguments, model: NabdMultiTaskModel, tokenizer, train: dict, headline_dev: list):
-        self.args, self.model, self.tokenizer = args, model, tokenizer
+        self.args, self.tokenizer = args, tokenizer
+        self.device = resolve_device(args.device)
+        self.model = model.to(self.device)
         self.head_names = list(model.config.heads)
         self.label_index = {name: {label: i for i, label in enumerate(model.config.head_labels(name))}
                             for name in self.head_names}
@@ -133,6 +137,7 @@ class MultiTaskTrainer:
         self.budget = Budget(self.total_steps, args.max_minutes)
         self.step = 0
         self.best_state: dict | None = None
+        self.best_score = -1.0
         self.history: list[dict] = []
 
     def _encode(self, texts: list[str]) -> list[list[int]]:
@@ -167,20 +172,23 @@ class MultiTaskTrainer:
         return len(self._epoch_examples(epoch))
 
     def train(self) -> None:
-        best_score = -1.0
+        """Train for the configured epochs (or the time budget); keep the weights that scored the
+        best headline dev F1-PN at any evaluation point."""
         for epoch in range(self.args.epochs):
             self._train_epoch(epoch)
-            scores = self.headline_scores()
-            scores.update(epoch=epoch + 1, step=self.step, minutes=self.budget.elapsed() / 60)
-            self.history.append(scores)
-            logger.info("epoch %d headline dev: %s", epoch + 1, scores)
-            if scores["f1_pn"] > best_score:
-                best_score = scores["f1_pn"]
-                self.best_state = copy.deepcopy(self.model.state_dict())
+            self._evaluate_and_keep_best(epoch)
             if self.budget.exhausted(self.step):
-                logger.info("time budget spent after epoch %d", epoch + 1)
+                logger.info("time budget spent in epoch %d", epoch + 1)
                 break
         self.model.load_state_dict(self.best_state)
+
+    def _evaluate_and_keep_best(self, epoch: int) -> None:
+        scores = self.headline_scores()
+        scores.update(epoch=epoch + 1, step=self.step, minutes=round(self.budget.elapsed() / 60, 1))
+        self.history.append(scores)
+        logger.info("headline dev at step %d: %s", self.step, scores)
+        if self.best_state is None or scores["f1_pn"] > self.best_score:
+            self.best_score, self.best_state = scores["f1_pn"], copy.deepcopy(self.model.state_dict())
 
     def _train_epoch(self, epoch: int) -> None:
         self.model.train()
@@ -195,14 +203,16 @@ class MultiTaskTrainer:
                 recent_losses.clear()
             if self.budget.exhausted(self.step):
                 return
+            if self.step % self.args.eval_every == 0:
+                self._evaluate_and_keep_best(epoch)
 
     def _train_step(self, batch: list[Example]) -> float:
         for group in self.optimizer.param_groups:
             group["lr"] = self._learning_rate()
         input_ids, attention_mask = pad_sequences([example.input_ids for example in batch], self.tokenizer.pad_token_id)
-        labels = torch.tensor([example.labels for example in batch], dtype=torch.long)
-        binary = torch.tensor([example.binary_sentiment for example in batch], dtype=torch.bool)
-        logits = self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+        labels = torch.tensor([example.labels for example in batch], dtype=torch.long, device=self.device)
+        binary = torch.tensor([example.binary_sentiment for example in batch], dtype=torch.bool, device=self.device)
+        logits = self.model(input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device)).logits
         loss = self.multitask_loss(logits, labels, binary)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -224,7 +234,7 @@ class MultiTaskTrainer:
                 head_logits = _hide_neutral(head_logits, binary_sentiment, self.label_index[name]["neutral"])
             class_weight = None
             if name == "sarcasm":
-                class_weight = torch.tensor([1.0, self.args.sarcasm_positive_weight])
+                class_weight = torch.tensor([1.0, self.args.sarcasm_positive_weight], device=target.device)
             loss = torch.nn.functional.cross_entropy(head_logits[present], target[present], weight=class_weight)
             total = total + self.args.head_weights.get(name, 1.0) * loss
         return total
@@ -244,7 +254,7 @@ class MultiTaskTrainer:
         for start in range(0, len(order), 128):
             batch = order[start : start + 128]
             input_ids, attention_mask = pad_sequences([self.headline_ids[i] for i in batch], self.tokenizer.pad_token_id)
-            logits = self.model(input_ids=input_ids, attention_mask=attention_mask).logits
+            logits = self.model(input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device)).logits
             for name in predicted:
                 labels = self.model.config.head_labels(name)
                 for row, index in zip(logits[name].argmax(-1).tolist(), batch):

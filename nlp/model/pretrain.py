@@ -47,6 +47,7 @@ class PretrainArguments:
     mask_probability: float = 0.15
     seed: int = 13
     threads: int = 2
+    device: str = "auto"  # "auto": CUDA where available, else CPU
     checkpoint_minutes: float = 10.0
     log_every: int = 50
 
@@ -144,7 +145,8 @@ class MaskedLanguageModelTrainer:
             pad_token_id=self.tokenizer.pad_token_id,
         )
         _seed_everything(args.seed)
-        self.model = BertForMaskedLM(config)
+        self.device = resolve_device(args.device)
+        self.model = BertForMaskedLM(config).to(self.device)
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay
         )
@@ -185,7 +187,7 @@ class MaskedLanguageModelTrainer:
             group["lr"] = self._learning_rate()
         input_ids, attention_mask = pad_sequences(sequences, self.tokenizer.pad_token_id)
         masked_ids, labels = mask_tokens(input_ids, attention_mask, self.tokenizer, self.args.mask_probability)
-        loss = masked_lm_loss(self.model, masked_ids, attention_mask, labels)
+        loss = masked_lm_loss(self.model, *(t.to(self.device) for t in (masked_ids, attention_mask, labels)))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
         self.optimizer.step()
@@ -208,7 +210,8 @@ class MaskedLanguageModelTrainer:
         for batch in length_bucketed_batches(len(self.valid_ids), self.valid_ids, 256, seed=0):
             input_ids, attention_mask = pad_sequences([self.valid_ids[i] for i in batch], self.tokenizer.pad_token_id)
             masked_ids, labels = mask_tokens(input_ids, attention_mask, self.tokenizer, self.args.mask_probability)
-            losses.append(float(masked_lm_loss(self.model, masked_ids, attention_mask, labels)))
+            batch_tensors = (t.to(self.device) for t in (masked_ids, attention_mask, labels))
+            losses.append(float(masked_lm_loss(self.model, *batch_tensors)))
         torch.set_rng_state(generator_state)
         self.model.train()
         return sum(losses) / max(1, len(losses))
@@ -232,7 +235,7 @@ class MaskedLanguageModelTrainer:
         path = self.args.output_dir / CHECKPOINT_FILE
         if not path.is_file():
             return
-        state = torch.load(path, weights_only=False)
+        state = torch.load(path, weights_only=False, map_location="cpu")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
@@ -304,6 +307,13 @@ def masked_lm_loss(model, input_ids: torch.Tensor, attention_mask: torch.Tensor,
         return hidden.sum() * 0.0
     logits = model.cls(hidden[selected])
     return torch.nn.functional.cross_entropy(logits, labels[selected])
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` picks CUDA when a GPU is visible, else the CPU."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
 
 
 def _seed_everything(seed: int) -> None:

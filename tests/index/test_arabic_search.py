@@ -34,8 +34,7 @@ def indexed(es_client, index_names):
     operations = []
     for post_id, text in POSTS:
         action = mention_action({"id": post_id, "@timestamp": "2026-11-21T18:00:00Z", "text": text}, index_names)
-        operations += [{"update": {"_index": action["_index"], "_id": post_id}},
-                       {"doc": action["doc"], "doc_as_upsert": True}]
+        operations += [{"index": {"_index": action["_index"], "_id": post_id}}, action["_source"]]
     es_client.bulk(operations=operations, refresh=True)
     return index_names
 

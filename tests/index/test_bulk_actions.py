@@ -16,15 +16,15 @@ def test_a_mention_lands_in_the_month_of_its_utc_timestamp():
     assert action["_id"] == "m1"
 
 
-def test_the_action_is_an_upsert_keyed_by_the_mention_id():
+def test_the_action_creates_or_replaces_the_document_keyed_by_the_mention_id():
     action = mention_action({"id": "m2", "@timestamp": "2026-11-21T18:00:00Z", "text": "x"}, NAMES)
-    assert action["_op_type"] == "update" and action["doc_as_upsert"] is True
+    assert action["_op_type"] == "index" and action["_source"]["text"] == "x"
 
 
 def test_engagement_total_is_added_without_changing_the_input():
     mention = {"id": "m3", "@timestamp": "2026-11-21T18:00:00Z", "engagement": {"likes": 4, "replies": 2, "shares": 1}}
     action = mention_action(mention, NAMES)
-    assert action["doc"]["engagement"]["total"] == 7
+    assert action["_source"]["engagement"]["total"] == 7
     assert "total" not in mention["engagement"]
 
 

@@ -50,14 +50,14 @@ def test_indexing_the_same_file_twice_leaves_the_same_documents(es_client, ready
     second = index_file(es_client, path, ready)
     assert first.indexed == second.indexed == 4
     assert stored(es_client, ready) == after_first
-    assert first.results["created"] == 4 and second.results["noop"] == 4
+    assert first.results["created"] == 4 and second.results["updated"] == 4
     assert after_first["m0"]["index"] == f"{ready.prefix}-mentions-2026.10"
     assert after_first["m1"]["engagement"] == {"likes": 1, "total": 1}
 
 
 def test_a_recrawl_updates_a_mention_in_place(es_client, ready, tmp_path):
     index_file(es_client, write_jsonl(tmp_path / "a.jsonl", [json.dumps(MENTIONS[1], ensure_ascii=False)]), ready)
-    updated = {**MENTIONS[1], "engagement": {"likes": 40, "replies": 2}}
+    updated = {**MENTIONS[1], "engagement": {"likes": 40, "replies": 2}, "lang": "ar"}
     index_file(es_client, write_jsonl(tmp_path / "b.jsonl", [json.dumps(updated, ensure_ascii=False)]), ready)
     documents = stored(es_client, ready)
     assert len(documents) == 1

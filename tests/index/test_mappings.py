@@ -52,7 +52,7 @@ def test_mapping_files_are_canonical_json(path):
 
 
 def test_every_field_the_indexer_writes_exists_in_the_mapping():
-    document = mention_action(FULL_MENTION, IndexNames())["doc"]
+    document = mention_action(FULL_MENTION, IndexNames())["_source"]
     missing = leaf_paths(document) - mapping_paths()
     assert missing == set()
 

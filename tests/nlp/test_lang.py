@@ -14,6 +14,7 @@ ARABIZI = [
     "3ayez arga3 el flous bta3ti",
     "ana msh fahem leh el net wa2ef keda",
     "el mandoob mesh beyrod 5ales",
+    "el service bad awi w el app bey2afel",
     # Gulf
     "shlonak, el network wayed 5arban el yom",
     "wallah mafi shabaka fi el bait",
@@ -25,6 +26,8 @@ ARABIZI = [
     "yalla inshallah bitsalla7o bukra",
     # Maghrebi
     "had service mzyan bzaf walakin ghali",
+    # Tunisian, without a single digit-letter
+    "Bahi barcha @RafeeqApp, el livraison behi",
     # a lone digit-letter word
     "sa7m",
 ]

@@ -1,0 +1,268 @@
+"""The pipeline's stages over one data interval — plan, collect, enrich, index — as plain functions for DAGs and the main job."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from contextlib import ExitStack
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEMO_KIND = "demo"
+RAW_DIR = "raw"
+ENRICHED_DIR = "enriched"
+
+
+class PipelineError(RuntimeError):
+    """A stage cannot run over its interval; the message names the file or setting involved."""
+
+
+# ---------------------------------------------------------------- data intervals and file names
+
+
+def utc_text(moment: datetime | str, name: str = "time") -> str:
+    """A moment as the mention record's UTC text (`2026-11-22T18:04:05Z`); naive times are UTC."""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{name} {moment!r} is not an ISO 8601 time (e.g. 2026-11-21T00:00:00Z)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def data_interval(start: datetime | str, end: datetime | str) -> tuple[str, str]:
+    """The interval [start, end) as UTC texts; start must precede end."""
+    start_text, end_text = utc_text(start, "interval start"), utc_text(end, "interval end")
+    if start_text >= end_text:
+        raise ValueError(f"data interval start {start_text} is not before its end {end_text}")
+    return start_text, end_text
+
+
+def interval_name(start: datetime | str, end: datetime | str) -> str:
+    """A file-name-safe name for a data interval (`20261116T000000Z_20261123T000000Z`)."""
+    start_text, end_text = data_interval(start, end)
+    return f"{start_text}_{end_text}".replace(":", "").replace("-", "")
+
+
+def source_dir_name(source: str) -> str:
+    """A source's directory name under raw/ and enriched/ (`forum:souq` -> `forum_souq`)."""
+    return source.replace(":", "_")
+
+
+def raw_path(data_dir: Path, source: str, start: datetime | str, end: datetime | str) -> Path:
+    """Where the crawl of `source` over [start, end) writes its JSONL."""
+    return Path(data_dir) / RAW_DIR / source_dir_name(source) / f"{interval_name(start, end)}.jsonl"
+
+
+def enriched_path(data_dir: Path, source: str, start: datetime | str, end: datetime | str) -> Path:
+    """Where the enrichment of `source` over [start, end) writes its JSONL."""
+    return Path(data_dir) / ENRICHED_DIR / source_dir_name(source) / f"{interval_name(start, end)}.jsonl"
+
+
+# ---------------------------------------------------------------- planning
+
+
+def collection_plan(schedule_group: str, config_dir: str | None = None) -> list[dict[str, Any]]:
+    """The crawls of one schedule group: one per enabled source and brand group (plain dicts, for mapping).
+
+    A source's brand group is the brands it collects for (sources.yaml `brands`, else every brand);
+    each crawl unit names it, so that spiders that query per brand can be fanned out further.
+    """
+    config = _config(config_dir)
+    units = [
+        {"source": source.name, "brands": [brand.id for brand in config.source_brands(source.name)]}
+        for source in config.enabled_sources()
+        if source.schedule_group == schedule_group
+    ]
+    log.info("schedule group %r: %d crawl(s): %s", schedule_group, len(units),
+             ", ".join(unit["source"] for unit in units) or "none")
+    return units
+
+
+def enrichment_plan(intervals: Iterable[dict[str, str]], config_dir: str | None = None) -> list[dict[str, str]]:
+    """One unit per source whose raw file exists for each interval (`{"start", "end"}` dicts), sorted.
+
+    An interval with no raw file at all is an error: something announced data that is not there.
+    """
+    data_dir = _data_dir(_config(config_dir))
+    units: dict[tuple[str, str, str], dict[str, str]] = {}
+    for interval in intervals:
+        start, end = data_interval(_key(interval, "start"), _key(interval, "end"))
+        found = _raw_sources(data_dir, start, end)
+        if not found:
+            raise PipelineError(f"no raw mention file for the interval [{start}, {end}) under {data_dir / RAW_DIR}"
+                                f" (looked for */{interval_name(start, end)}.jsonl); run the collect DAG first")
+        for source in found:
+            units[(source, start, end)] = {"source": source, "start": start, "end": end}
+    return [units[key] for key in sorted(units)]
+
+
+def intervals_from_events(event_extras: Iterable[dict[str, Any]], params: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """The intervals to enrich: from the triggering asset events' `extra`, else from run params `start`/`end`."""
+    intervals = {}
+    for extra in event_extras:
+        start, end = data_interval(_key(extra, "start", "asset event extra"), _key(extra, "end", "asset event extra"))
+        intervals[(start, end)] = {"start": start, "end": end}
+    if not intervals and params and params.get("start") and params.get("end"):
+        start, end = data_interval(params["start"], params["end"])
+        intervals[(start, end)] = {"start": start, "end": end}
+    if not intervals:
+        raise PipelineError("no data interval to process: the run was not triggered by collected mentions and "
+                            "has no 'start' and 'end' params (trigger it with conf {\"start\": ..., \"end\": ...})")
+    return [intervals[key] for key in sorted(intervals)]
+
+
+def _raw_sources(data_dir: Path, start: str, end: str) -> list[str]:
+    """Sources with a raw file for the interval, named as in their records (read from the first line)."""
+    file_name = f"{interval_name(start, end)}.jsonl"
+    return sorted(_source_of(path) for path in (data_dir / RAW_DIR).glob(f"*/{file_name}"))
+
+
+def _source_of(path: Path) -> str:
+    """The source a raw file belongs to: its directory name, with forum_x mapped back by its records."""
+    import json
+
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                try:
+                    return str(json.loads(line)["source"])
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    break
+    return path.parent.name
+
+
+# ---------------------------------------------------------------- the stages
+
+
+def collect_source(source: str, start: datetime | str, end: datetime | str, *,
+                   config_dir: str | None = None) -> dict[str, Any]:
+    """Crawls one source over [start, end) in its own process into its raw file (rewritten, so idempotent).
+
+    The demo source's site is started here on loopback. Mentions of authors who asked to be erased
+    are removed before the file is handed on.
+    """
+    from nabd.maintenance import drop_erased_authors
+    from spiders.run import run_crawl
+
+    config = _config(config_dir)
+    start, end = data_interval(start, end)
+    out = raw_path(_data_dir(config), source, start, end)
+    with ExitStack() as stack:
+        base_url = _base_url(config, source, stack)
+        crawl = run_crawl(source, start, end, out, base_url=base_url, config_path=config.config_dir)
+    erased = drop_erased_authors(config, [out])
+    return {"source": source, "start": start, "end": end, "raw_file": str(out),
+            "items": crawl.items - erased, "dropped": dict(crawl.dropped), "erased": erased}
+
+
+def _base_url(config, source: str, stack: ExitStack) -> str | None:
+    """The demo source's loopback site (started for this crawl, unless one is configured); None otherwise."""
+    from spiders.demo.site import DemoSite
+
+    configured = config.source(source)
+    if configured.kind != DEMO_KIND or configured.options.get("base_url"):
+        return None
+    return stack.enter_context(DemoSite()).base_url
+
+
+def enrich_interval(source: str, start: datetime | str, end: datetime | str, *,
+                    config_dir: str | None = None) -> dict[str, Any]:
+    """Enriches one source's raw file of [start, end) (language, brands, PII, classification) into its enriched file."""
+    from nlp.enrich import enrich_file
+
+    config = _config(config_dir)
+    start, end = data_interval(start, end)
+    raw = raw_path(_data_dir(config), source, start, end)
+    if not raw.is_file():
+        raise PipelineError(f"no raw mention file {raw} for source {source!r} over [{start}, {end}); collect it first")
+    out = enriched_path(_data_dir(config), source, start, end)
+    classifier = load_classifier(config)
+    summary = enrich_file(raw, out, brands=config.brands, classifier=classifier,
+                          batch_size=config.settings.model.batch_size)
+    return {"source": source, "start": start, "end": end, "enriched_file": str(out),
+            "read": summary.read, "written": summary.written, "rejected": summary.rejected,
+            "rejects_file": summary.rejects_path, "dropped": dict(summary.dropped),
+            "model": classifier.model_info if classifier is not None else None}
+
+
+def index_interval(source: str, start: datetime | str, end: datetime | str, *,
+                   config_dir: str | None = None) -> dict[str, Any]:
+    """Indexes one source's enriched file of [start, end) (upserts by id, so re-runs duplicate nothing)."""
+    from index import cluster
+
+    config = _config(config_dir)
+    start, end = data_interval(start, end)
+    enriched = enriched_path(_data_dir(config), source, start, end)
+    if not enriched.is_file():
+        raise PipelineError(f"no enriched mention file {enriched} for source {source!r} over [{start}, {end}); "
+                            "enrich it first")
+    summary = cluster.load_file(config, enriched)
+    if summary.dead_letters:
+        log.warning("%s: %d line(s) malformed and %d rejected by Elasticsearch; kept with reasons in %s",
+                    enriched, summary.malformed, summary.rejected_by_server, summary.dead_letters)
+    return {"source": source, "start": start, "end": end, "enriched_file": str(enriched),
+            "indexed": summary.indexed, "malformed": summary.malformed,
+            "rejected_by_server": summary.rejected_by_server, "dead_letters": summary.dead_letters,
+            "results": dict(summary.results)}
+
+
+def summarize(enriched: Iterable[dict[str, Any]], indexed: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Totals over the units of one run, with every dead-letter and rejects file named."""
+    enriched, indexed = list(enriched), list(indexed)
+    dropped: Counter = Counter()
+    for unit in enriched:
+        dropped.update(unit.get("dropped") or {})
+    summary = {
+        "units": len(enriched),
+        "read": sum(unit["read"] for unit in enriched),
+        "written": sum(unit["written"] for unit in enriched),
+        "rejected": sum(unit["rejected"] for unit in enriched),
+        "dropped": dict(sorted(dropped.items())),
+        "indexed": sum(unit["indexed"] for unit in indexed),
+        "malformed": sum(unit["malformed"] for unit in indexed),
+        "rejected_by_server": sum(unit["rejected_by_server"] for unit in indexed),
+        "dead_letters": sorted(unit["dead_letters"] for unit in indexed if unit.get("dead_letters")),
+        "rejects_files": sorted(unit["rejects_file"] for unit in enriched if unit.get("rejects_file")),
+    }
+    log.info("enriched %(written)d of %(read)d mentions (%(rejected)d rejected), indexed %(indexed)d "
+             "(%(malformed)d malformed, %(rejected_by_server)d rejected by Elasticsearch)", summary)
+    return summary
+
+
+def load_classifier(config):
+    """The configured model, or None (with a warning) when it has not been trained yet."""
+    model = config.settings.model
+    if not Path(model.dir).exists():
+        log.warning("no model at %s (train one with `nabd train`); mentions are indexed without "
+                    "sentiment and dialect", model.dir)
+        return None
+    from nlp.model.predict import Classifier
+
+    return Classifier.load(model.dir, backend=model.backend, batch_size=model.batch_size,
+                           max_length=model.max_length)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _config(config_dir: str | Path | None):
+    from config import load_config
+
+    return load_config(config_dir)
+
+
+def _data_dir(config) -> Path:
+    return Path(config.settings.data_dir)
+
+
+def _key(mapping: dict[str, Any], key: str, what: str = "interval") -> Any:
+    if not isinstance(mapping, dict) or not mapping.get(key):
+        raise PipelineError(f"{what} {mapping!r} has no {key!r}")
+    return mapping[key]
