@@ -41,52 +41,24 @@ class DemoRun:
     es_url: str = ""
 
 
-def interval_name(start: str, end: str) -> str:
-    """A file-name-safe name for a data interval."""
-    return f"{start}_{end}".replace(":", "").replace("-", "")
-
-
 def run_demo(config, start: str = DEMO_INTERVAL[0], end: str = DEMO_INTERVAL[1]) -> DemoRun:
-    """Crawl → enrich → index over one interval; idempotent (re-running rewrites the same files and documents)."""
+    """Crawl → enrich → index over one interval, with the same stage functions as the Airflow DAGs;
+    idempotent (re-running rewrites the same files and documents)."""
     from index import cluster
-    from nlp.enrich import enrich_file
-    from spiders.demo.site import DemoSite
-    from spiders.run import run_crawl
+    from nabd import pipeline
 
-    data_dir = Path(config.settings.data_dir)
-    name = interval_name(start, end)
-    run = DemoRun(raw_file=data_dir / "raw" / DEMO_SOURCE / f"{name}.jsonl",
-                  enriched_file=data_dir / "enriched" / DEMO_SOURCE / f"{name}.jsonl")
-    run.es_url = cluster.ensure_running(config).url
+    es_url = cluster.ensure_running(config).url
     cluster.setup_indices(config)
-
-    with DemoSite() as site:
-        crawl = run_crawl(DEMO_SOURCE, start, end, run.raw_file, base_url=site.base_url)
-    run.crawled = crawl.items
-
-    classifier = load_classifier(config)
-    run.classified = classifier is not None
-    enrichment = enrich_file(run.raw_file, run.enriched_file, brands=config.brands, classifier=classifier)
-    run.enriched = enrichment.written
-    run.dropped = dict(enrichment.dropped)
-
-    summary = cluster.load_file(config, run.enriched_file)
-    run.indexed = summary.indexed
-    if summary.dead_letters:
-        run.dead_letters.append(summary.dead_letters)
-    return run
-
-
-def load_classifier(config):
-    """The configured model, or None (with a warning) when it has not been trained yet."""
-    from nlp.model.predict import Classifier
-
-    model = config.settings.model
-    if not Path(model.dir).exists():
-        log.warning("no model at %s (train one with `nabd train`); mentions are indexed without "
-                    "sentiment and dialect", model.dir)
-        return None
-    return Classifier.load(model.dir, backend=model.backend)
+    config_dir = str(config.config_dir)
+    collected = pipeline.collect_source(DEMO_SOURCE, start, end, config_dir=config_dir)
+    enriched = pipeline.enrich_interval(DEMO_SOURCE, start, end, config_dir=config_dir)
+    indexed = pipeline.index_interval(DEMO_SOURCE, start, end, config_dir=config_dir)
+    return DemoRun(
+        raw_file=Path(collected["raw_file"]), enriched_file=Path(enriched["enriched_file"]),
+        crawled=collected["items"], enriched=enriched["written"], dropped=enriched["dropped"],
+        indexed=indexed["indexed"], dead_letters=[indexed["dead_letters"]] if indexed["dead_letters"] else [],
+        classified=enriched["model"] is not None, es_url=es_url,
+    )
 
 
 def run_demo_command(args: argparse.Namespace) -> int:

@@ -90,11 +90,12 @@ def enrichment_plan(intervals: Iterable[dict[str, str]], config_dir: str | None 
 
     An interval with no raw file at all is an error: something announced data that is not there.
     """
-    data_dir = _data_dir(_config(config_dir))
+    config = _config(config_dir)
+    data_dir = _data_dir(config)
     units: dict[tuple[str, str, str], dict[str, str]] = {}
     for interval in intervals:
         start, end = data_interval(_key(interval, "start"), _key(interval, "end"))
-        found = _raw_sources(data_dir, start, end)
+        found = _raw_sources(config, start, end)
         if not found:
             raise PipelineError(f"no raw mention file for the interval [{start}, {end}) under {data_dir / RAW_DIR}"
                                 f" (looked for */{interval_name(start, end)}.jsonl); run the collect DAG first")
@@ -118,24 +119,10 @@ def intervals_from_events(event_extras: Iterable[dict[str, Any]], params: dict[s
     return [intervals[key] for key in sorted(intervals)]
 
 
-def _raw_sources(data_dir: Path, start: str, end: str) -> list[str]:
-    """Sources with a raw file for the interval, named as in their records (read from the first line)."""
-    file_name = f"{interval_name(start, end)}.jsonl"
-    return sorted(_source_of(path) for path in (data_dir / RAW_DIR).glob(f"*/{file_name}"))
-
-
-def _source_of(path: Path) -> str:
-    """The source a raw file belongs to: its directory name, with forum_x mapped back by its records."""
-    import json
-
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                try:
-                    return str(json.loads(line)["source"])
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    break
-    return path.parent.name
+def _raw_sources(config, start: str, end: str) -> list[str]:
+    """The configured sources that have a raw file for the interval."""
+    return [source.name for source in config.sources
+            if raw_path(_data_dir(config), source.name, start, end).is_file()]
 
 
 # ---------------------------------------------------------------- the stages
@@ -173,8 +160,11 @@ def _base_url(config, source: str, stack: ExitStack) -> str | None:
 
 
 def enrich_interval(source: str, start: datetime | str, end: datetime | str, *,
-                    config_dir: str | None = None) -> dict[str, Any]:
-    """Enriches one source's raw file of [start, end) (language, brands, PII, classification) into its enriched file."""
+                    config_dir: str | None = None, classifier=None) -> dict[str, Any]:
+    """Enriches one source's raw file of [start, end) (language, brands, PII, classification) into its enriched file.
+
+    The configured model is loaded unless a loaded `classifier` is given (re-classification reuses one).
+    """
     from nlp.enrich import enrich_file
 
     config = _config(config_dir)
@@ -183,7 +173,7 @@ def enrich_interval(source: str, start: datetime | str, end: datetime | str, *,
     if not raw.is_file():
         raise PipelineError(f"no raw mention file {raw} for source {source!r} over [{start}, {end}); collect it first")
     out = enriched_path(_data_dir(config), source, start, end)
-    classifier = load_classifier(config)
+    classifier = classifier if classifier is not None else load_classifier(config)
     summary = enrich_file(raw, out, brands=config.brands, classifier=classifier,
                           batch_size=config.settings.model.batch_size)
     return {"source": source, "start": start, "end": end, "enriched_file": str(out),

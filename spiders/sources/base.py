@@ -1,17 +1,25 @@
-"""What every nabd spider shares: the run's data interval and skipping a bad page with a logged, counted reason."""
+"""What every nabd spider shares: its configuration, the run's data interval, and skipping a bad page with a logged, counted reason."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import os
+from datetime import datetime, timezone
 from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
-from spiders.cleaning import TimestampError, parse_timestamp
+from spiders.cleaning import TimestampError, format_utc, parse_timestamp
 
 SKIPPED_PAGES_STAT = "nabd/skipped_pages"
+FAILED_REQUESTS_STAT = "nabd/failed_requests"
+# Request meta for API endpoints: their use is governed by the API's terms, not by robots.txt.
+API_META = {"dont_obey_robotstxt": True}
+ERROR_BODY_CHARS = 300
 
 
 class MentionSpider(scrapy.Spider):
@@ -21,9 +29,25 @@ class MentionSpider(scrapy.Spider):
     interval_start: datetime | None = None
     interval_end: datetime | None = None
 
+    def __init__(
+        self,
+        *args: Any,
+        options: dict[str, Any] | None = None,
+        brands: dict[str, list[str]] | None = None,
+        credentials_env: list[str] | None = None,
+        base_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.options: dict[str, Any] = dict(options or {})
+        self.brands: dict[str, list[str]] = {brand: list(names) for brand, names in (brands or {}).items()}
+        self.credentials_env: list[str] = list(credentials_env or [])
+        self.base_url: str | None = base_url.rstrip("/") if base_url else None
+
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "MentionSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.source = crawler.settings.get("NABD_SOURCE") or cls.source
         for attribute, setting in (("interval_start", "NABD_INTERVAL_START"), ("interval_end", "NABD_INTERVAL_END")):
             value = crawler.settings.get(setting)
             if value:
@@ -55,3 +79,55 @@ class MentionSpider(scrapy.Spider):
             crawler.stats.inc_value(SKIPPED_PAGES_STAT)
             crawler.stats.inc_value(f"{SKIPPED_PAGES_STAT}/{reason.split(':')[0]}")
 
+
+    def endpoint(self, option: str) -> str:
+        """The base address of an endpoint: the run's --base-url, else the option's value, without a trailing /."""
+        return (self.base_url or str(self.options[option])).rstrip("/")
+
+    def credential(self, position: int = 0) -> str:
+        """The secret held by the source's `position`-th credentials variable, read now."""
+        if position >= len(self.credentials_env):
+            raise ValueError(f"source {self.source!r} needs credentials_env with at least {position + 1} variable name(s)")
+        name = self.credentials_env[position]
+        value = os.environ.get(name, "")
+        if not value:
+            raise ValueError(f"environment variable {name} is not set (credentials of source {self.source!r})")
+        return value
+
+    def read_json(self, response: Response, what: str) -> Any | None:
+        """The JSON document of a response, or None (the page skipped with the reason) when it is not JSON."""
+        if not isinstance(response, TextResponse) or not response.body.strip():
+            self.skip_page(response, f"{what}: empty or not a text response")
+            return None
+        try:
+            return json.loads(response.text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            self.skip_page(response, f"{what}: malformed JSON ({error})")
+            return None
+
+    def request_failed(self, failure: Failure) -> None:
+        """Errback: logs a request that failed for good (refused credentials, server error, network), with the reason."""
+        request = failure.request
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None:
+            crawler.stats.inc_value(FAILED_REQUESTS_STAT)
+        if failure.check(HttpError):
+            response = failure.value.response
+            detail = response.text[:ERROR_BODY_CHARS] if isinstance(response, TextResponse) else ""
+            self.logger.error("%s answered HTTP %s: %s", _without_query(request.url), response.status, detail.strip())
+        else:
+            self.logger.error("request to %s failed: %s", _without_query(request.url), failure.getErrorMessage())
+
+    @staticmethod
+    def collected_now() -> str:
+        """The collection time of an item, UTC."""
+        return format_utc(datetime.now(timezone.utc))
+
+    def older_than_interval(self, moments: list[datetime]) -> bool:
+        """Whether a page's posts reach back before the interval start (so older pages are not wanted)."""
+        return bool(moments) and self.before_interval(min(moments))
+
+
+def _without_query(url: str) -> str:
+    """A URL for logs: the query string may carry tokens, so it is cut off."""
+    return url.split("?", 1)[0]

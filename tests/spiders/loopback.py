@@ -1,0 +1,148 @@
+"""Test support for real crawls: a loopback HTTP server of fixed replies, and a config directory with one source."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import yaml
+
+from spiders.run import CrawlSummary, run_crawl
+
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "sources"
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One HTTP answer."""
+
+    body: bytes | str = b""
+    status: int = 200
+    content_type: str = JSON_TYPE
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def payload(self) -> bytes:
+        return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+
+
+def json_reply(document: object, **kwargs: object) -> Reply:
+    return Reply(json.dumps(document, ensure_ascii=False), **kwargs)
+
+
+def rate_limited(seconds: int = 1) -> Reply:
+    return Reply('{"error": "Too Many Requests"}', status=429, headers={"Retry-After": str(seconds)})
+
+
+def route_key(target: str) -> str:
+    """A request target with its query parameters sorted, so routes match however a client orders them."""
+    parts = urlsplit(target)
+    return parts.path + ("?" + urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))) if parts.query else "")
+
+
+class LoopbackSite:
+    """Serves `routes` (request target → reply, or replies served in turn, the last repeated) on a free port.
+
+    Unknown targets answer 404. Every request is recorded with its method, target and headers.
+    """
+
+    def __init__(self, routes: dict[str, Reply | list[Reply]]) -> None:
+        self.routes = {route_key(target): replies if isinstance(replies, list) else [replies] for target, replies in routes.items()}
+        self.served: dict[str, int] = defaultdict(int)
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def reply_for(self, method: str, target: str, headers: dict[str, str]) -> Reply:
+        key = route_key(target)
+        with self._lock:
+            self.requests.append((method, target, headers))
+            replies = self.routes.get(key)
+            if replies is None:
+                return Reply("not found", status=404, content_type="text/plain")
+            reply = replies[min(self.served[key], len(replies) - 1)]
+            self.served[key] += 1
+            return reply
+
+    def requested(self, path: str) -> list[tuple[str, str, dict[str, str]]]:
+        """The requests whose target starts with `path`."""
+        return [request for request in self.requests if request[1].startswith(path)]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                self.answer("GET")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                self.answer("POST")
+
+            def answer(self, method: str) -> None:
+                reply = site.reply_for(method, self.path, dict(self.headers.items()))
+                payload = reply.payload()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+    def __enter__(self) -> "LoopbackSite":
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def config_with_source(folder: Path, source: dict) -> Path:
+    """A copy of the project's configuration whose sources.yaml holds only `source` (enabled)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("brands.yaml", "topics.yaml", "alerts.yaml", "settings.yaml"):
+        shutil.copy(REPO_CONFIG / name, folder / name)
+    document = {"sources": [{"enabled": True, **source}]}
+    (folder / "sources.yaml").write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def crawl_source(config: Path, name: str, start: str, end: str, out: Path, state: Path, **options: object) -> CrawlSummary:
+    """One real crawl of a configured source through the runner's child process."""
+    return run_crawl(name, start, end, out, config_path=config, state_dir=state, timeout_s=120, **options)
+
+
+def feed_records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def fixture_text(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def fixture_json(name: str) -> object:
+    return json.loads(fixture_text(name))
