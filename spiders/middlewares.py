@@ -1,4 +1,4 @@
-"""Downloader middleware: retries that wait as long as a 429/503 response's Retry-After asks."""
+"""Downloader middleware: retries that wait as long as a 429/503 response's Retry-After (or rate-limit reset) asks."""
 
 from __future__ import annotations
 
@@ -33,6 +33,16 @@ def retry_after_seconds(header: str | bytes | None, now: datetime | None = None)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
+def rate_limit_reset_seconds(header: str | bytes | None, now: datetime | None = None) -> float | None:
+    """Seconds until an `x-rate-limit-reset` epoch time (X's API); None when absent or unreadable."""
+    if header is None:
+        return None
+    text = (header.decode("latin-1") if isinstance(header, bytes) else header).strip()
+    if not text.isdigit():
+        return None
+    return max(0.0, int(text) - (now or datetime.now(timezone.utc)).timestamp())
+
+
 class RetryAfterMiddleware(RetryMiddleware):
     """Scrapy's retry middleware, but 429/503 responses wait for their Retry-After before the retry.
 
@@ -49,6 +59,8 @@ class RetryAfterMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry", False) or response.status not in RETRY_AFTER_STATUSES:
             return super().process_response(request, response)
         delay = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if delay is None:  # APIs such as X's say when the rate-limit window resets instead
+            delay = rate_limit_reset_seconds(response.headers.get(b"x-rate-limit-reset"))
         if delay is None:
             delay = self.retry_after_default
         if delay > self.retry_after_max:

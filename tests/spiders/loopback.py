@@ -51,7 +51,7 @@ def route_key(target: str) -> str:
 class LoopbackSite:
     """Serves `routes` (request target → reply, or replies served in turn, the last repeated) on a free port.
 
-    Unknown targets answer 404. Every request is recorded with its method, target and headers.
+    A route without a query answers that path whatever the query. Unknown targets answer 404. Every request is recorded with its method, target and headers.
     """
 
     def __init__(self, routes: dict[str, Reply | list[Reply]]) -> None:
@@ -70,6 +70,7 @@ class LoopbackSite:
         key = route_key(target)
         with self._lock:
             self.requests.append((method, target, headers))
+            key = key if key in self.routes else urlsplit(target).path
             replies = self.routes.get(key)
             if replies is None:
                 return Reply("not found", status=404, content_type="text/plain")

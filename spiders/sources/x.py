@@ -1,0 +1,127 @@
+"""Spider for X (Twitter): the API v2 recent search per brand, paged by next_token, pacing itself by the rate-limit headers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.cleaning import format_utc
+from spiders.items import MentionItem, new_mention
+from spiders.middlewares import rate_limit_reset_seconds
+from spiders.sources.base import API_META, MentionSpider
+
+TWEET_FIELDS = "created_at,public_metrics,conversation_id,referenced_tweets,lang,author_id,note_tweet"
+USER_FIELDS = "username,name,public_metrics,verified"
+TWEET_URL = "https://x.com/{username}/status/{id}"
+# The API refuses an end_time closer than 10 seconds to its own clock.
+END_TIME_MARGIN = timedelta(seconds=30)
+REMAINING_HEADER, RESET_HEADER = b"x-rate-limit-remaining", b"x-rate-limit-reset"
+
+
+class XSpider(MentionSpider):
+    """Collects the posts of the interval that name each brand (its aliases and handles)."""
+
+    name = "x"
+    source = "x"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for brand, names in self.brands.items():
+            yield self.search_request(brand, brand_query(names, self.options), None, page=1)
+
+    def search_request(self, brand: str, query: str, next_token: str | None, page: int) -> scrapy.Request:
+        params = {"query": query, "max_results": str(self.options.get("max_results", 100)),
+                  "tweet.fields": TWEET_FIELDS, "expansions": "author_id", "user.fields": USER_FIELDS}
+        params.update(self.time_window())
+        if next_token:
+            params["next_token"] = next_token
+        return scrapy.Request(
+            f"{self.endpoint('api_url')}?{urlencode(params)}",
+            headers={"Authorization": f"Bearer {self.credential(0)}"},
+            callback=self.parse_search, errback=self.request_failed, meta=API_META,
+            cb_kwargs={"brand": brand, "query": query, "page": page},
+        )
+
+    def time_window(self) -> dict[str, str]:
+        """start_time and end_time from the data interval; an end too close to now is left to the API."""
+        window = {}
+        if self.interval_start:
+            window["start_time"] = format_utc(self.interval_start)
+        if self.interval_end and self.interval_end < datetime.now(timezone.utc) - END_TIME_MARGIN:
+            window["end_time"] = format_utc(self.interval_end)
+        return window
+
+    async def parse_search(self, response: Response, brand: str, query: str, page: int) -> AsyncIterator[MentionItem | scrapy.Request]:
+        """The page's posts, then the next page, after waiting for the rate-limit window when it is used up."""
+        document = self.read_json(response, "search")
+        if document is None:
+            return
+        if not isinstance(document, dict) or not isinstance(document.get("meta"), dict):
+            self.skip_page(response, "search: no 'meta' object")
+            return
+        users = {user.get("id"): user for user in document.get("includes", {}).get("users", []) if isinstance(user, dict)}
+        for tweet in document.get("data") or []:
+            if isinstance(tweet, dict):
+                yield self.mention(tweet, users.get(tweet.get("author_id"), {}), brand)
+        next_token = document["meta"].get("next_token")
+        if next_token and page < self.options.get("max_pages", 10) and await self.wait_for_rate_limit(response, brand):
+            yield self.search_request(brand, query, next_token, page + 1)
+
+    async def wait_for_rate_limit(self, response: Response, brand: str) -> bool:
+        """Sleeps until the reset time when x-rate-limit-remaining says no request is left; False when that is too long."""
+        if response.headers.get(REMAINING_HEADER, b"").strip() != b"0":
+            return True
+        delay = rate_limit_reset_seconds(response.headers.get(RESET_HEADER)) or 0.0
+        limit = self.crawler.settings.getfloat("RETRY_AFTER_MAX", 120.0)
+        if delay > limit:
+            self.logger.warning("X rate limit resets in %.0f s (more than RETRY_AFTER_MAX=%.0f): search for %s stops here", delay, limit, brand)
+            self.crawler.stats.inc_value("nabd/rate_limit/gave_up")
+            return False
+        self.logger.info("X rate limit used up: waiting %.1f s for its reset", delay)
+        self.crawler.stats.inc_value("nabd/rate_limit/waits")
+        await asyncio.sleep(delay)
+        return True
+
+    def mention(self, tweet: dict[str, Any], user: dict[str, Any], brand: str) -> MentionItem:
+        metrics = tweet.get("public_metrics") or {}
+        followers = (user.get("public_metrics") or {}).get("followers_count")
+        note = tweet.get("note_tweet") if isinstance(tweet.get("note_tweet"), dict) else {}
+        replied_to = [ref.get("id") for ref in tweet.get("referenced_tweets") or [] if isinstance(ref, dict) and ref.get("type") == "replied_to"]
+        return new_mention(
+            self.source,
+            str(tweet.get("id") or ""),
+            url=TWEET_URL.format(username=user.get("username") or "i/web", id=tweet.get("id")),
+            query=brand,
+            title=None,
+            text=note.get("text") or tweet.get("text") or "",
+            author={"handle": user.get("username") or tweet.get("author_id"), "name": user.get("name"),
+                    "followers": followers if isinstance(followers, int) else None, "verified": bool(user.get("verified"))},
+            engagement=tweet_engagement(metrics),
+            thread_id=tweet.get("conversation_id"),
+            parent_id=replied_to[0] if replied_to else None,
+            collected_at=self.collected_now(),
+            **{"@timestamp": tweet.get("created_at")},
+        )
+
+
+def brand_query(names: list[str], options: dict[str, Any]) -> str:
+    """The search query of one brand: any of its names or handles, in the configured languages."""
+    terms = " OR ".join(f'"{name}"' if " " in name else name for name in names)
+    languages = " OR ".join(f"lang:{language}" for language in options.get("languages", ["ar", "en"]))
+    query = f"({terms}) ({languages})"
+    return query + " -is:retweet" if options.get("exclude_retweets", True) else query
+
+
+def tweet_engagement(metrics: dict[str, Any]) -> dict[str, int]:
+    counts = {
+        "likes": metrics.get("like_count"),
+        "replies": metrics.get("reply_count"),
+        "shares": (metrics.get("retweet_count") or 0) + (metrics.get("quote_count") or 0) if metrics else None,
+        "views": metrics.get("impression_count"),
+    }
+    return {name: value for name, value in counts.items() if isinstance(value, int)}

@@ -1,0 +1,116 @@
+"""Spider for YouTube: comments and replies on the recent videos of chosen channels, through the Data API v3."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.items import MentionItem, new_mention
+from spiders.sources.base import API_META, MentionSpider
+
+CHANNELS_PATH = "/channels"
+PLAYLIST_ITEMS_PATH = "/playlistItems"
+COMMENT_THREADS_PATH = "/commentThreads"
+COMMENTS_PATH = "/comments"
+COMMENT_URL = "https://www.youtube.com/watch?v={video_id}&lc={comment_id}"
+# The key travels in a header, never in the URL, so it cannot leak into logged URLs.
+API_KEY_HEADER = "X-Goog-Api-Key"
+
+
+class YoutubeSpider(MentionSpider):
+    """Collects the comments of the interval on each channel's most recent uploads."""
+
+    name = "youtube"
+    source = "youtube"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield self.api_request(CHANNELS_PATH, {"part": "contentDetails", "id": ",".join(self.options["channels"])}, self.parse_channels, {})
+
+    def api_request(self, path: str, params: dict[str, str], callback: Any, cb_kwargs: dict[str, Any]) -> scrapy.Request:
+        return scrapy.Request(
+            f"{self.endpoint('api_url')}{path}?{urlencode(params)}", headers={API_KEY_HEADER: self.credential(0)},
+            callback=callback, errback=self.request_failed, meta=API_META, cb_kwargs=cb_kwargs,
+        )
+
+    def parse_channels(self, response: Response) -> Iterator[scrapy.Request]:
+        """Each channel's uploads playlist, asked for its most recent videos."""
+        for channel in self.api_items(response, "channels"):
+            uploads = channel.get("contentDetails", {}).get("relatedPlaylists", {}).get("uploads")
+            if uploads:
+                params = {"part": "contentDetails", "playlistId": uploads, "maxResults": str(self.options.get("recent_videos", 10))}
+                yield self.api_request(PLAYLIST_ITEMS_PATH, params, self.parse_uploads, {})
+
+    def parse_uploads(self, response: Response) -> Iterator[scrapy.Request]:
+        """The comment threads of each recent video, newest first."""
+        for upload in self.api_items(response, "uploads"):
+            video_id = upload.get("contentDetails", {}).get("videoId")
+            if video_id:
+                yield self.threads_request(video_id, None, page=1)
+
+    def threads_request(self, video_id: str, page_token: str | None, page: int) -> scrapy.Request:
+        params = {"part": "snippet,replies", "videoId": video_id, "order": "time", "textFormat": "plainText",
+                  "maxResults": str(self.options.get("max_results", 100))}
+        if page_token:
+            params["pageToken"] = page_token
+        return self.api_request(COMMENT_THREADS_PATH, params, self.parse_threads, {"video_id": video_id, "page": page})
+
+    def parse_threads(self, response: Response, video_id: str, page: int) -> Iterator[MentionItem | scrapy.Request]:
+        """Top-level comments with their replies; the rest of a long reply list; the next page while recent enough."""
+        published: list[datetime] = []
+        document = self.read_json(response, "comment threads")
+        for thread in self.api_items(response, "comment threads", document):
+            snippet = thread.get("snippet", {})
+            top = snippet.get("topLevelComment", {})
+            item = self.mention(top, video_id, parent_id=None)
+            moment = self.read_time(item.get("@timestamp"))
+            if moment is not None:
+                published.append(moment)
+            yield item
+            replies = thread.get("replies", {}).get("comments", [])
+            for reply in replies:
+                yield self.mention(reply, video_id, parent_id=top.get("id"))
+            if snippet.get("totalReplyCount", 0) > len(replies) and top.get("id"):
+                params = {"part": "snippet", "parentId": top["id"], "textFormat": "plainText", "maxResults": "100"}
+                yield self.api_request(COMMENTS_PATH, params, self.parse_replies, {"video_id": video_id})
+        next_token = document.get("nextPageToken") if isinstance(document, dict) else None
+        if next_token and page < self.options.get("max_pages", 10) and not self.older_than_interval(published):
+            yield self.threads_request(video_id, next_token, page + 1)
+
+    def parse_replies(self, response: Response, video_id: str) -> Iterator[MentionItem]:
+        for reply in self.api_items(response, "replies"):
+            yield self.mention(reply, video_id, parent_id=reply.get("snippet", {}).get("parentId"))
+
+    def api_items(self, response: Response, what: str, document: Any = None) -> list[dict[str, Any]]:
+        """The `items` of an API answer; a page without them is skipped with the reason."""
+        document = document if document is not None else self.read_json(response, what)
+        if document is None:
+            return []
+        items = document.get("items") if isinstance(document, dict) else None
+        if not isinstance(items, list):
+            self.skip_page(response, f"{what}: no 'items' list")
+            return []
+        return [item for item in items if isinstance(item, dict)]
+
+    def mention(self, comment: dict[str, Any], video_id: str, parent_id: str | None) -> MentionItem:
+        snippet = comment.get("snippet", {})
+        channel = snippet.get("authorChannelId", {})
+        comment_id = str(comment.get("id") or "")
+        return new_mention(
+            self.source,
+            comment_id,
+            url=COMMENT_URL.format(video_id=video_id, comment_id=comment_id),
+            title=None,
+            text=snippet.get("textOriginal") or snippet.get("textDisplay") or "",
+            author={"handle": channel.get("value") if isinstance(channel, dict) else None or snippet.get("authorDisplayName"),
+                    "name": snippet.get("authorDisplayName")},
+            engagement={"likes": snippet["likeCount"]} if isinstance(snippet.get("likeCount"), int) else {},
+            thread_id=video_id,
+            parent_id=parent_id,
+            collected_at=self.collected_now(),
+            **{"@timestamp": snippet.get("publishedAt")},
+        )
