@@ -49,6 +49,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--json", action="store_true", help="print the mentions as JSON lines")
     search.set_defaults(handler=run_search)
 
+    trends = subparsers.add_parser("trends", help="a brand's trend figures over a period",
+                                   description="Volume by sentiment over time, net sentiment, complaint rate and "
+                                               "top topics (with change against the previous period), share of "
+                                               "voice, top sources, most engaged posts, rising negative terms, "
+                                               "sarcasm share and dialect mix. Spam never counts.")
+    trends.add_argument("--brand", required=True, help="brand id from config/brands.yaml")
+    trends.add_argument("--from", dest="start", required=True, help="start date (brand's time zone) or ISO time")
+    trends.add_argument("--to", dest="end", required=True, help="end date or ISO time, exclusive")
+    trends.add_argument("--interval", choices=["day", "hour"], default="day")
+    trends.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    trends.set_defaults(handler=run_trends)
+
 
 def run_es_start(args: argparse.Namespace) -> int:
     from index import cluster
@@ -124,3 +136,40 @@ def run_search(args: argparse.Namespace) -> int:
     for mention in result.mentions:
         print(format_mention(mention))
     return 0
+
+
+def run_trends(args: argparse.Namespace) -> int:
+    from index import cluster
+
+    figures = cluster.trends(cluster.settings(), args.brand, args.start, args.end, args.interval)
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        return 0
+    for line in format_trends(figures):
+        print(line)
+    return 0
+
+
+def format_trends(figures: dict) -> list[str]:
+    """The figures as a short terminal report."""
+    summary = figures["summary"]
+    net = summary["net_sentiment"]
+    rate = summary["complaint_rate"]
+    lines = [
+        f"{figures['brand']}: {figures['start']} → {figures['end']} ({figures['timezone']})",
+        f"  volume {summary['volume']} (change {summary['change']['volume']:+d}); sentiment "
+        + ", ".join(f"{k} {v}" for k, v in summary["sentiment"].items())
+        + f"; net sentiment {'n/a' if net is None else f'{net:+.2f}'}",
+        f"  complaints {summary['complaints']} (rate {'n/a' if rate is None else f'{rate:.0%}'}); top topics: "
+        + (", ".join(f"{t['id']} {t['count']} ({t['change']:+d})" for t in summary["top_topics"]) or "none"),
+        f"  churn intent {summary['churn_intent']}, advocacy {summary['advocacy']}; dialects: "
+        + ", ".join(f"{k} {v}" for k, v in summary["dialects"].items() if v),
+        "  share of voice: " + ", ".join(f"{brand} {v['count']}" + (f" ({v['share']:.0%})" if v["share"] is not None else "")
+                                        for brand, v in figures["share_of_voice"].items()),
+        "  over time (total, negative): " + ", ".join(f"{b['start'][:13].replace('T00', '')} {b['total']} ({b['negative']})"
+                                                       for b in figures["over_time"]),
+        "  rising negative terms: " + (", ".join(t["term"] for t in figures["rising_negative_terms"]) or "none"),
+    ]
+    for post in figures["most_engaged_negative"][:3]:
+        lines.append(f"  ▸ {post.get('engagement', {}).get('total', 0)} engagements: {post.get('text', '')[:100]}")
+    return lines

@@ -12,6 +12,8 @@ from index.bulk import IndexSummary, index_file
 from index.client import check_reachable, connection_from_settings, local_server, make_client
 from index.search import MentionQuery, SearchResult, search_mentions
 from index.templates import IndexNames, SetupReport, brand_keywords, setup
+from index.trend_report import brand_trends
+from index.trends import TrendWindow
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +69,23 @@ def load_file(config, path: Path, dead_letters: Path | None = None) -> IndexSumm
 
 def search(config, query: MentionQuery) -> SearchResult:
     return search_mentions(connect(config), index_names(config), query)
+
+
+def trends(config, brand_id: str, start: str, end: str, interval: str = "day") -> dict:
+    """The brand's trend figures over [start, end); dates alone mean midnight in the brand's time zone."""
+    brand = config.brand(brand_id)
+    window = TrendWindow(brand=brand.id, start=_moment(start, brand.timezone), end=_moment(end, brand.timezone),
+                         timezone=brand.timezone, interval=interval, competitors=tuple(brand.competitors))
+    return brand_trends(connect(config), index_names(config), window)
+
+
+def _moment(text: str, timezone: str):
+    """`2026-11-20` (midnight in `timezone`) or a full ISO 8601 time with its offset."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValueError(f"expected a date (2026-11-20) or an ISO 8601 time, got {text!r}") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))

@@ -7,6 +7,14 @@ import importlib
 # Source kind (config `sources[].kind`) → "module:Class" of its spider.
 SPIDER_CLASSES: dict[str, str] = {
     "demo": "spiders.sources.demo:DemoSpider",
+    "rss": "spiders.sources.rss:RssSpider",
+    "app_store": "spiders.sources.app_store:AppStoreSpider",
+    "reddit": "spiders.sources.reddit:RedditSpider",
+    "x": "spiders.sources.x:XSpider",
+    "youtube": "spiders.sources.youtube:YoutubeSpider",
+    "telegram": "spiders.sources.telegram:TelegramSpider",
+    "mastodon": "spiders.sources.mastodon:MastodonSpider",
+    "html": "spiders.sources.html:HtmlSpider",
 }
 
 

@@ -39,7 +39,7 @@ class YoutubeSpider(MentionSpider):
 
     def parse_channels(self, response: Response) -> Iterator[scrapy.Request]:
         """Each channel's uploads playlist, asked for its most recent videos."""
-        for channel in self.api_items(response, "channels"):
+        for channel in self.api_items(response, "channels", self.read_json(response, "channels")):
             uploads = channel.get("contentDetails", {}).get("relatedPlaylists", {}).get("uploads")
             if uploads:
                 params = {"part": "contentDetails", "playlistId": uploads, "maxResults": str(self.options.get("recent_videos", 10))}
@@ -47,7 +47,7 @@ class YoutubeSpider(MentionSpider):
 
     def parse_uploads(self, response: Response) -> Iterator[scrapy.Request]:
         """The comment threads of each recent video, newest first."""
-        for upload in self.api_items(response, "uploads"):
+        for upload in self.api_items(response, "uploads", self.read_json(response, "uploads")):
             video_id = upload.get("contentDetails", {}).get("videoId")
             if video_id:
                 yield self.threads_request(video_id, None, page=1)
@@ -82,12 +82,11 @@ class YoutubeSpider(MentionSpider):
             yield self.threads_request(video_id, next_token, page + 1)
 
     def parse_replies(self, response: Response, video_id: str) -> Iterator[MentionItem]:
-        for reply in self.api_items(response, "replies"):
+        for reply in self.api_items(response, "replies", self.read_json(response, "replies")):
             yield self.mention(reply, video_id, parent_id=reply.get("snippet", {}).get("parentId"))
 
-    def api_items(self, response: Response, what: str, document: Any = None) -> list[dict[str, Any]]:
-        """The `items` of an API answer; a page without them is skipped with the reason."""
-        document = document if document is not None else self.read_json(response, what)
+    def api_items(self, response: Response, what: str, document: Any) -> list[dict[str, Any]]:
+        """The `items` of an API answer's JSON; a page without them is skipped with the reason (None: already skipped)."""
         if document is None:
             return []
         items = document.get("items") if isinstance(document, dict) else None
@@ -98,7 +97,7 @@ class YoutubeSpider(MentionSpider):
 
     def mention(self, comment: dict[str, Any], video_id: str, parent_id: str | None) -> MentionItem:
         snippet = comment.get("snippet", {})
-        channel = snippet.get("authorChannelId", {})
+        channel = snippet.get("authorChannelId") if isinstance(snippet.get("authorChannelId"), dict) else {}
         comment_id = str(comment.get("id") or "")
         return new_mention(
             self.source,
@@ -106,7 +105,7 @@ class YoutubeSpider(MentionSpider):
             url=COMMENT_URL.format(video_id=video_id, comment_id=comment_id),
             title=None,
             text=snippet.get("textOriginal") or snippet.get("textDisplay") or "",
-            author={"handle": channel.get("value") if isinstance(channel, dict) else None or snippet.get("authorDisplayName"),
+            author={"handle": channel.get("value") or snippet.get("authorDisplayName"),
                     "name": snippet.get("authorDisplayName")},
             engagement={"likes": snippet["likeCount"]} if isinstance(snippet.get("likeCount"), int) else {},
             thread_id=video_id,

@@ -1,0 +1,208 @@
+"""Trend queries over mentions: pure request builders and the parsers of their responses.
+
+Every figure is for one brand over one window [start, end) in the brand's time zone; spam never
+counts. `index.trend_report` runs them against a cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+SENTIMENTS = ("positive", "negative", "neutral")
+DIALECTS = ("msa", "gulf", "egypt", "levant", "maghreb")
+INTERVALS = {"hour": "1h", "day": "1d"}
+LAST_MOMENT = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class TrendWindow:
+    """What to measure: a brand over [start, end) (aware datetimes), bucketed in its time zone."""
+
+    brand: str
+    start: datetime
+    end: datetime
+    timezone: str = "UTC"
+    interval: str = "day"
+    competitors: tuple[str, ...] = field(default_factory=tuple)
+    top: int = 5
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("trend windows need time-zone-aware start and end")
+        if self.end <= self.start:
+            raise ValueError(f"the window ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
+        if self.interval not in INTERVALS:
+            raise ValueError(f"interval must be one of {sorted(INTERVALS)}, got {self.interval!r}")
+
+    def previous(self) -> "TrendWindow":
+        """The window of the same length just before this one (for period-over-period change)."""
+        length = self.end - self.start
+        return TrendWindow(self.brand, self.start - length, self.start, self.timezone, self.interval,
+                           self.competitors, self.top)
+
+
+NOT_SPAM = {"bool": {"must_not": {"term": {"nlp.spam": True}}}}
+
+
+def _time_range(window: TrendWindow) -> dict:
+    return {"range": {"@timestamp": {"gte": window.start.isoformat(), "lt": window.end.isoformat()}}}
+
+
+def brand_filter(window: TrendWindow, brand: str | None = None) -> list[dict]:
+    """The filter every brand figure shares: the brand, the window, no spam."""
+    return [{"term": {"brands.id": brand or window.brand}}, _time_range(window), NOT_SPAM]
+
+
+def _search(filters: list[dict], aggs: dict, **extra: Any) -> dict:
+    return {"size": 0, "track_total_hits": True, "query": {"bool": {"filter": filters}}, "aggs": aggs, **extra}
+
+
+# --- volume over time by sentiment ------------------------------------------------------------------
+
+
+def volume_by_sentiment_query(window: TrendWindow) -> dict:
+    """Counts per time bucket and sentiment; empty buckets are filled across the whole window."""
+    histogram = {
+        "field": "@timestamp",
+        "fixed_interval": INTERVALS[window.interval],
+        "time_zone": window.timezone,
+        "min_doc_count": 0,
+        # Bounds are inclusive: the last bucket is the one holding the window's last millisecond.
+        "extended_bounds": {"min": window.start.isoformat(), "max": (window.end - LAST_MOMENT).isoformat()},
+    }
+    if window.interval == "day":
+        histogram.pop("fixed_interval")
+        histogram["calendar_interval"] = "1d"
+    return _search(brand_filter(window), {
+        "over_time": {"date_histogram": histogram,
+                      "aggs": {"sentiment": {"terms": {"field": "nlp.sentiment", "size": len(SENTIMENTS)}}}},
+    })
+
+
+def parse_volume_by_sentiment(response: dict) -> list[dict]:
+    buckets = []
+    for bucket in response["aggregations"]["over_time"]["buckets"]:
+        counts = {s: 0 for s in SENTIMENTS}
+        counts.update({b["key"]: b["doc_count"] for b in bucket["sentiment"]["buckets"]})
+        buckets.append({"start": bucket["key_as_string"], "total": bucket["doc_count"], **counts})
+    return buckets
+
+
+# --- sentiment mix, net sentiment, complaints, signals --------------------------------------------
+
+
+def summary_query(window: TrendWindow) -> dict:
+    """Volume, sentiment mix, complaints and their topics, churn, advocacy, sarcasm and dialects."""
+    return _search(brand_filter(window), {
+        "sentiment": {"terms": {"field": "nlp.sentiment", "size": len(SENTIMENTS)}},
+        "complaints": {"filter": {"term": {"nlp.complaint": True}},
+                       "aggs": {"topics": {"terms": {"field": "nlp.topics", "size": window.top}}}},
+        "churn_intent": {"filter": {"term": {"nlp.churn_intent": True}}},
+        "advocacy": {"filter": {"term": {"nlp.advocacy": True}}},
+        "sarcasm": {"filter": {"term": {"nlp.sarcasm": True}}},
+        "dialects": {"terms": {"field": "nlp.dialect", "size": len(DIALECTS)}},
+    })
+
+
+def net_sentiment(positive: int, negative: int) -> float | None:
+    """(pos − neg) / (pos + neg); None when there is neither."""
+    return (positive - negative) / (positive + negative) if positive + negative else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def parse_summary(response: dict) -> dict:
+    aggs = response["aggregations"]
+    volume = response["hits"]["total"]["value"]
+    sentiment = {s: 0 for s in SENTIMENTS}
+    sentiment.update({b["key"]: b["doc_count"] for b in aggs["sentiment"]["buckets"]})
+    complaints = aggs["complaints"]["doc_count"]
+    dialects = {d: 0 for d in DIALECTS}
+    dialects.update({b["key"]: b["doc_count"] for b in aggs["dialects"]["buckets"]})
+    return {
+        "volume": volume,
+        "sentiment": sentiment,
+        "net_sentiment": net_sentiment(sentiment["positive"], sentiment["negative"]),
+        "complaints": complaints,
+        "complaint_rate": _share(complaints, volume),
+        "top_topics": [{"id": b["key"], "count": b["doc_count"]} for b in aggs["complaints"]["topics"]["buckets"]],
+        "churn_intent": aggs["churn_intent"]["doc_count"],
+        "advocacy": aggs["advocacy"]["doc_count"],
+        "sarcasm_share": _share(aggs["sarcasm"]["doc_count"], volume),
+        "dialects": dialects,
+    }
+
+
+def with_change(current: dict, previous: dict) -> dict:
+    """Adds the change against the previous window to the headline figures and each topic."""
+    change = {}
+    for key in ("volume", "complaints", "complaint_rate", "net_sentiment"):
+        now, before = current[key], previous[key]
+        change[key] = None if now is None or before is None else now - before
+    before_topics = {t["id"]: t["count"] for t in previous["top_topics"]}
+    topics = [{**t, "previous": before_topics.get(t["id"], 0), "change": t["count"] - before_topics.get(t["id"], 0)}
+              for t in current["top_topics"]]
+    return {**current, "top_topics": topics, "change": change, "previous": previous}
+
+
+# --- share of voice ---------------------------------------------------------------------------------
+
+
+def share_of_voice_query(window: TrendWindow) -> dict:
+    """Mentions per brand among the brand and its competitors (a mention may name several)."""
+    brands = [window.brand, *window.competitors]
+    return _search([{"terms": {"brands.id": brands}}, _time_range(window), NOT_SPAM],
+                   {"brands": {"terms": {"field": "brands.id", "size": 50, "include": brands}}})
+
+
+def parse_share_of_voice(response: dict, window: TrendWindow) -> dict[str, dict]:
+    counts = {brand: 0 for brand in (window.brand, *window.competitors)}
+    counts.update({b["key"]: b["doc_count"] for b in response["aggregations"]["brands"]["buckets"]})
+    total = sum(counts.values())
+    return {brand: {"count": count, "share": _share(count, total)} for brand, count in counts.items()}
+
+
+# --- sources and the most engaged mentions ------------------------------------------------------------
+
+
+def top_sources_and_posts_query(window: TrendWindow, sentiment: str | None = None) -> dict:
+    filters = brand_filter(window)
+    if sentiment:
+        filters.append({"term": {"nlp.sentiment": sentiment}})
+    return _search(filters, {"sources": {"terms": {"field": "source", "size": window.top}}},
+                   size=window.top, sort=[{"engagement.total": {"order": "desc", "missing": "_last"}},
+                                          {"@timestamp": "desc"}, {"id": "asc"}],
+                   _source=["id", "url", "text", "source", "@timestamp", "engagement", "nlp.sentiment", "nlp.topics"])
+
+
+def parse_top_sources_and_posts(response: dict) -> dict:
+    return {
+        "sources": [{"source": b["key"], "count": b["doc_count"]} for b in response["aggregations"]["sources"]["buckets"]],
+        "posts": [hit["_source"] for hit in response["hits"]["hits"]],
+    }
+
+
+# --- rising terms in negative mentions ------------------------------------------------------------------
+
+
+def rising_terms_query(window: TrendWindow) -> dict:
+    """Terms unusually frequent in the window's negative mentions against the brand's own background."""
+    filters = [*brand_filter(window), {"term": {"nlp.sentiment": "negative"}}]
+    return _search(filters, {
+        "rising": {"significant_text": {
+            "field": "text.exact",
+            "size": window.top,
+            "min_doc_count": 2,
+            "filter_duplicate_text": True,
+            "background_filter": {"bool": {"filter": [{"term": {"brands.id": window.brand}}, NOT_SPAM]}},
+        }},
+    })
+
+
+def parse_rising_terms(response: dict) -> list[dict]:
+    return [{"term": b["key"], "count": b["doc_count"], "background": b["bg_count"], "score": round(b["score"], 4)}
+            for b in response["aggregations"]["rising"]["buckets"]]

@@ -1,0 +1,137 @@
+"""Spider for forums and review sites without an API: list pages and post selectors (CSS or XPath) all from config."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import scrapy
+from parsel import Selector, SelectorList
+from scrapy.http import Response, TextResponse
+
+from spiders.items import MentionItem, new_mention
+from spiders.sources.base import MentionSpider
+
+# Arabic month names (Egyptian/Gulf and Levantine), as English names that strptime's %B reads.
+ARABIC_MONTHS = {
+    "يناير": "January", "فبراير": "February", "مارس": "March", "أبريل": "April", "ابريل": "April", "إبريل": "April",
+    "مايو": "May", "يونيو": "June", "يونيه": "June", "يوليو": "July", "يوليه": "July", "أغسطس": "August",
+    "اغسطس": "August", "سبتمبر": "September", "أكتوبر": "October", "اكتوبر": "October", "نوفمبر": "November",
+    "ديسمبر": "December", "كانون الثاني": "January", "شباط": "February", "آذار": "March", "نيسان": "April",
+    "أيار": "May", "حزيران": "June", "تموز": "July", "آب": "August", "أيلول": "September",
+    "تشرين الأول": "October", "تشرين الثاني": "November", "كانون الأول": "December",
+}
+ARABIC_DAY_HALVES = {"ص": "AM", "صباحا": "AM", "صباحًا": "AM", "م": "PM", "مساء": "PM", "مساءً": "PM"}
+ARABIC_DATE_WORDS = {**ARABIC_MONTHS, **ARABIC_DAY_HALVES}
+ARABIC_WORDS = re.compile(
+    r"(?<![\w\u0600-\u06FF])(" + "|".join(sorted(map(re.escape, ARABIC_DATE_WORDS), key=len, reverse=True))
+    + r")(?![\w\u0600-\u06FF])"
+)
+EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+HTML_FRAGMENT = re.compile(r"^\s*<")
+
+
+class HtmlSpider(MentionSpider):
+    """Collects the posts of a configured site: from its list pages, or from the page each list entry links to."""
+
+    name = "html"
+    source = "forum"
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        url = self.options["list_url"]
+        if self.base_url:  # the same list path on another host (a mirror, or loopback in tests)
+            parts = urlsplit(url)
+            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        yield scrapy.Request(url, callback=self.parse_list, errback=self.request_failed, cb_kwargs={"page": 1})
+
+    def select(self, node: Selector | Response, selector: str) -> SelectorList:
+        return node.xpath(selector) if self.options.get("selector_type") == "xpath" else node.css(selector)
+
+    def parse_list(self, response: Response, page: int) -> Iterator[MentionItem | scrapy.Request]:
+        """A list page: its posts (or links to them), then the next page while posts are not yet too old."""
+        if not isinstance(response, TextResponse):
+            self.skip_page(response, "list: not a text page")
+            return
+        link_selector = self.options.get("item_link_selector")
+        entries = self.select(response, link_selector or self.options["item_selector"])
+        if not entries:
+            self.skip_page(response, "list: no entries")
+            return
+        published: list[datetime] = []
+        if link_selector:
+            for link in entries.getall():
+                yield response.follow(link, callback=self.parse_item_page, errback=self.request_failed)
+        else:
+            for entry in entries:
+                item = self.mention(entry, response)
+                moment = self.read_time(item.get("@timestamp"))
+                if moment is not None:
+                    published.append(moment)
+                yield item
+        next_page = self.select(response, self.options["next_page_selector"]).get() if self.options.get("next_page_selector") else None
+        too_old = self.options.get("newest_first", True) and published and all(self.before_interval(moment) for moment in published)
+        if next_page and page < self.options.get("max_pages", 5) and not too_old:
+            yield response.follow(next_page.strip(), callback=self.parse_list, errback=self.request_failed, cb_kwargs={"page": page + 1})
+
+    def parse_item_page(self, response: Response) -> Iterator[MentionItem]:
+        """A post's own page: each element the item selector finds (usually one)."""
+        posts = self.select(response, self.options["item_selector"]) if isinstance(response, TextResponse) else []
+        if not posts:
+            self.skip_page(response, "post: item selector found nothing")
+            return
+        for post in posts:
+            yield self.mention(post, response, own_page=len(posts) == 1)
+
+    def mention(self, post: Selector, response: TextResponse, own_page: bool = False) -> MentionItem:
+        texts = [value for value in self.select(post, self.options["text_selector"]).getall() if value.strip()]
+        link = self.first(post, "url_selector")
+        url = response.urljoin(link) if link else (response.url if own_page else None)
+        fields: dict[str, Any] = {
+            "url": url or response.url,
+            "title": self.first(post, "title_selector"),
+            "author": {"handle": self.first(post, "author_selector"), "name": self.first(post, "author_selector")},
+            "engagement": {},
+            "collected_at": self.collected_now(),
+            "@timestamp": site_time(self.first(post, "time_selector"), self.options.get("time_format"), self.options.get("timezone")),
+        }
+        if texts and HTML_FRAGMENT.match(texts[0]):
+            fields["body_html"] = "\n".join(texts)
+        else:
+            fields["text"] = " ".join(" ".join(value.split()) for value in texts)
+        source_id = self.first(post, "id_selector") or url or f"{response.url}#{_digest(' '.join(texts))}"
+        return new_mention(self.source, source_id, **fields)
+
+    def first(self, post: Selector, option: str) -> str | None:
+        """The first value the option's selector finds in the post, stripped; None when unset or empty."""
+        selector = self.options.get(option)
+        value = self.select(post, selector).get() if selector else None
+        if value is not None and HTML_FRAGMENT.match(value):
+            value = Selector(text=value).xpath("string()").get()
+        return " ".join(value.split()) if value and value.strip() else None
+
+
+def site_time(raw: str | None, time_format: str | None, zone: str | None) -> str | None:
+    """A post time as ISO 8601: Arabic digits, months and ص/م read; the site's zone given to naive times.
+
+    A time that does not parse is passed on as written, for the timestamp pipeline to count and drop.
+    """
+    if not raw:
+        return None
+    text = ARABIC_WORDS.sub(lambda match: ARABIC_DATE_WORDS[match.group(1)], raw.translate(EASTERN_DIGITS))
+    text = " ".join(text.replace("،", ",").split())
+    try:
+        moment = datetime.strptime(text, time_format) if time_format else datetime.fromisoformat(text)
+    except ValueError:
+        return raw
+    if moment.tzinfo is None and zone:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.isoformat()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
