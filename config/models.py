@@ -115,7 +115,7 @@ class AlertRule(ConfigModel):
     check_every_minutes: int = Field(default=15, ge=1, le=1440)
     min_negative: int = Field(default=10, ge=1)
     min_negative_share: float = Field(default=0.3, ge=0.0, le=1.0)
-    sensitivity: float = Field(default=3.5, gt=0.0)
+    sensitivity: float = Field(default=3.0, gt=0.0)
     baseline_weeks: int = Field(default=4, ge=1, le=52)
     cooldown_minutes: int = Field(default=180, ge=0)
     channels: list[Channel] = []

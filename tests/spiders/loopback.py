@@ -1,11 +1,13 @@
-"""Test support for real crawls: a loopback HTTP server of fixed replies, and a config directory with one source."""
+"""Test support for the source spiders: a loopback HTTP server of fixed replies, a config with one source, built responses."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,13 +53,16 @@ def route_key(target: str) -> str:
 class LoopbackSite:
     """Serves `routes` (request target → reply, or replies served in turn, the last repeated) on a free port.
 
-    A route without a query answers that path whatever the query. Unknown targets answer 404. Every request is recorded with its method, target and headers.
+    A route without a query answers that path whatever the query; a callable route answers from the
+    query's parameters. Unknown targets answer 404. Every request is recorded with its method, target and headers.
     """
 
-    def __init__(self, routes: dict[str, Reply | list[Reply]]) -> None:
-        self.routes = {route_key(target): replies if isinstance(replies, list) else [replies] for target, replies in routes.items()}
+    def __init__(self, routes: dict[str, Reply | list[Reply] | Callable[[dict[str, str]], Reply]]) -> None:
+        self.routes = {route_key(target): replies if isinstance(replies, list) or callable(replies) else [replies]
+                       for target, replies in routes.items()}
         self.served: dict[str, int] = defaultdict(int)
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.request_times: list[float] = []  # time.monotonic() of each request, in the order of `requests`
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -70,10 +75,13 @@ class LoopbackSite:
         key = route_key(target)
         with self._lock:
             self.requests.append((method, target, headers))
+            self.request_times.append(time.monotonic())
             key = key if key in self.routes else urlsplit(target).path
             replies = self.routes.get(key)
             if replies is None:
                 return Reply("not found", status=404, content_type="text/plain")
+            if callable(replies):
+                return replies(dict(parse_qsl(urlsplit(target).query, keep_blank_values=True)))
             reply = replies[min(self.served[key], len(replies) - 1)]
             self.served[key] += 1
             return reply
@@ -132,9 +140,13 @@ def config_with_source(folder: Path, source: dict) -> Path:
     return folder
 
 
+# Our own loopback server needs no spacing between requests; everything else stays as configured.
+LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False"}
+
+
 def crawl_source(config: Path, name: str, start: str, end: str, out: Path, state: Path, **options: object) -> CrawlSummary:
-    """One real crawl of a configured source through the runner's child process."""
-    return run_crawl(name, start, end, out, config_path=config, state_dir=state, timeout_s=120, **options)
+    """One real crawl of a configured source through the runner's child process, unthrottled on loopback."""
+    return run_crawl(name, start, end, out, config_path=config, state_dir=state, timeout_s=120, settings=LOOPBACK_SETTINGS, **options)
 
 
 def feed_records(path: Path) -> list[dict]:
@@ -147,3 +159,22 @@ def fixture_text(name: str) -> str:
 
 def fixture_json(name: str) -> object:
     return json.loads(fixture_text(name))
+
+
+def spider_for(spider_class: type, kind: str, options: dict, **kwargs: object):
+    """A spider built as the runner builds it, with `options` validated and completed by the config model."""
+    from config.sources import OPTIONS_BY_KIND
+
+    checked = OPTIONS_BY_KIND[kind].model_validate(options).model_dump(mode="json")
+    return spider_class(options=checked, **kwargs)
+
+
+def built_response(url: str, body: str | bytes, content_type: str = JSON_TYPE, **cb_kwargs: object):
+    """The response Scrapy would build for this body and content type, with the request's cb_kwargs."""
+    from scrapy.http import Headers, Request
+    from scrapy.responsetypes import responsetypes
+
+    payload = body.encode("utf-8") if isinstance(body, str) else body
+    headers = Headers({"Content-Type": content_type})
+    response_class = responsetypes.from_args(headers=headers, url=url, body=payload)
+    return response_class(url=url, body=payload, headers=headers, request=Request(url, cb_kwargs=cb_kwargs))
