@@ -206,3 +206,31 @@ def rising_terms_query(window: TrendWindow) -> dict:
 def parse_rising_terms(response: dict) -> list[dict]:
     return [{"term": b["key"], "count": b["doc_count"], "background": b["bg_count"], "score": round(b["score"], 4)}
             for b in response["aggregations"]["rising"]["buckets"]]
+
+
+# --- window counts for spike detection ------------------------------------------------------------
+
+
+def window_counts_query(brand: str, end: datetime, windows: int, window_minutes: int) -> dict:
+    """Negative and total counts in `windows` consecutive windows of `window_minutes` ending at `end`."""
+    start = end - timedelta(minutes=window_minutes * windows)
+    offset_minutes = int(end.timestamp() // 60) % window_minutes
+    return _search(
+        [{"term": {"brands.id": brand}}, {"range": {"@timestamp": {"gte": start.isoformat(), "lt": end.isoformat()}}},
+         NOT_SPAM],
+        {"windows": {
+            "date_histogram": {"field": "@timestamp", "fixed_interval": f"{window_minutes}m",
+                               "offset": f"{offset_minutes}m", "min_doc_count": 0,
+                               "extended_bounds": {"min": start.isoformat(), "max": (end - LAST_MOMENT).isoformat()}},
+            "aggs": {"negative": {"filter": {"term": {"nlp.sentiment": "negative"}}}},
+        }},
+    )
+
+
+def parse_window_counts(response: dict, windows: int) -> tuple[list[int], list[int]]:
+    """(negative, total) per window, oldest first, exactly `windows` long."""
+    buckets = response["aggregations"]["windows"]["buckets"][-windows:]
+    negative = [b["negative"]["doc_count"] for b in buckets]
+    total = [b["doc_count"] for b in buckets]
+    missing = windows - len(buckets)
+    return [0] * missing + negative, [0] * missing + total

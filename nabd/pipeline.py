@@ -85,16 +85,30 @@ def collection_plan(schedule_group: str, config_dir: str | None = None) -> list[
     return units
 
 
-def enrichment_plan(intervals: Iterable[dict[str, str]], config_dir: str | None = None) -> list[dict[str, str]]:
-    """One unit per source whose raw file exists for each interval (`{"start", "end"}` dicts), sorted.
+def collection_announcement(collected: Iterable[dict[str, Any]], start: datetime | str, end: datetime | str) -> dict[str, Any]:
+    """The collected-mentions asset event's `extra`: the interval, and what each source's crawl wrote."""
+    start, end = data_interval(start, end)
+    crawls = sorted(collected, key=lambda crawl: crawl["source"])
+    for crawl in crawls:
+        if (crawl.get("start"), crawl.get("end")) != (start, end):
+            raise PipelineError(f"crawl of {crawl.get('source')!r} covered [{crawl.get('start')}, {crawl.get('end')}), "
+                                f"not the run's interval [{start}, {end})")
+    return {"start": start, "end": end, "sources": [crawl["source"] for crawl in crawls],
+            "items": sum(crawl["items"] for crawl in crawls)}
+
+
+def enrichment_plan(event_extras: Iterable[dict[str, Any]], params: dict[str, Any] | None = None,
+                    config_dir: str | None = None) -> list[dict[str, str]]:
+    """The (source, interval) units an enrich-and-index run covers: one per raw file of each interval
+    named by the triggering events (or by the run's `start`/`end` params), sorted.
 
     An interval with no raw file at all is an error: something announced data that is not there.
     """
     config = _config(config_dir)
     data_dir = _data_dir(config)
     units: dict[tuple[str, str, str], dict[str, str]] = {}
-    for interval in intervals:
-        start, end = data_interval(_key(interval, "start"), _key(interval, "end"))
+    for interval in intervals_from_events(event_extras, params):
+        start, end = interval["start"], interval["end"]
         found = _raw_sources(config, start, end)
         if not found:
             raise PipelineError(f"no raw mention file for the interval [{start}, {end}) under {data_dir / RAW_DIR}"

@@ -137,13 +137,21 @@ class Fired:
     escalation: bool
 
 
-def should_fire(verdict: Verdict, last: Fired | None, rule: SpikeRule) -> Fired | None:
+@dataclass(frozen=True)
+class LastAlert:
+    """The cooldown's memory: when (window index) the previous alert fired, and how severe it was."""
+
+    hour: int
+    severity: str
+
+
+def should_fire(verdict: Verdict, last: LastAlert | None, rule: SpikeRule) -> Fired | None:
     """Applies the cooldown: a storm is one alert, raised again only when its severity rises."""
     if not verdict.spike:
         return None
-    if last is None or verdict.hour - last.verdict.hour >= rule.cooldown_hours:
+    if last is None or verdict.hour - last.hour >= rule.cooldown_hours:
         return Fired(verdict, escalation=False)
-    if SEVERITIES.index(verdict.severity) > SEVERITIES.index(last.verdict.severity):
+    if SEVERITIES.index(verdict.severity) > SEVERITIES.index(last.severity):
         return Fired(verdict, escalation=True)
     return None
 
@@ -151,10 +159,10 @@ def should_fire(verdict: Verdict, last: Fired | None, rule: SpikeRule) -> Fired 
 def scan(negative: Sequence[int], total: Sequence[int], rule: SpikeRule, start_hour: int = 0) -> list[Fired]:
     """Runs the detector at every hour from `start_hour`, as hourly checks would, with the cooldown."""
     fired: list[Fired] = []
-    last: Fired | None = None
+    last: LastAlert | None = None
     for hour in range(start_hour, len(negative)):
         decision = should_fire(judge(negative, total, hour, rule), last, rule)
         if decision:
             fired.append(decision)
-            last = decision
+            last = LastAlert(decision.verdict.hour, decision.verdict.severity)
     return fired

@@ -68,6 +68,10 @@ class HtmlSpider(MentionSpider):
                 yield response.follow(link, callback=self.parse_item_page, errback=self.request_failed)
         else:
             for entry in entries:
+                missing = self.missing_parts(entry)
+                if missing:
+                    self.skip_page(response, f"list: an entry without {', '.join(missing)}")
+                    continue
                 item = self.mention(entry, response)
                 moment = self.read_time(item.get("@timestamp"))
                 if moment is not None:
@@ -85,7 +89,16 @@ class HtmlSpider(MentionSpider):
             self.skip_page(response, "post: item selector found nothing")
             return
         for post in posts:
+            missing = self.missing_parts(post)
+            if missing:
+                self.skip_page(response, f"post: {', '.join(missing)} not found")
+                continue
             yield self.mention(post, response, own_page=len(posts) == 1)
+
+    def missing_parts(self, post: Selector) -> list[str]:
+        """The configured essentials (text, time) that a post lacks, as a truncated page leaves it."""
+        essentials = [("text", "text_selector"), ("time", "time_selector")]
+        return [name for name, option in essentials if self.options.get(option) and not self.first(post, option)]
 
     def mention(self, post: Selector, response: TextResponse, own_page: bool = False) -> MentionItem:
         texts = [value for value in self.select(post, self.options["text_selector"]).getall() if value.strip()]

@@ -32,6 +32,8 @@ class MastodonSpider(MentionSpider):
             if self.options.get("search_brands"):
                 for brand, names in self.brands.items():
                     for name in names:
+                        if name.startswith("@"):
+                            continue  # brand handles are X/Instagram accounts, not fediverse ones
                         yield self.page_request(instance, SEARCH_PATH, {"q": name, "type": "statuses"}, brand)
 
     def page_request(self, instance: str, path: str, params: dict[str, str], query: str | None,

@@ -1,0 +1,149 @@
+"""`nabd alerts check`: judge every alert rule at one moment, record what fires, deliver it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from nabd.alerts.delivery import AlertMessage, deliver
+from nabd.alerts.detector import HOURS_PER_WEEK, RECENT_HOURS, Fired, LastAlert, SpikeRule, judge, should_fire
+
+log = logging.getLogger(__name__)
+
+EVIDENCE_POSTS = 5
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    rule_id: str
+    brand: str
+    spike: bool
+    fired: bool
+    reason: str
+    alert: dict | None = None
+
+
+def spike_rule(rule) -> SpikeRule:
+    return SpikeRule(min_negative=rule.min_negative, min_negative_share=rule.min_negative_share,
+                     sensitivity=rule.sensitivity, baseline_weeks=rule.baseline_weeks,
+                     cooldown_hours=rule.cooldown_minutes / rule.window_minutes)
+
+
+def check_alerts(config, at: datetime) -> list[CheckResult]:
+    """Judges every enabled rule for the window ending at `at`; idempotent for the same `at`."""
+    from config.settings import secret
+    from index import cluster
+
+    client = cluster.connect(config)
+    names = cluster.index_names(config)
+    cluster.setup_indices(config)
+    results = []
+    for rule in config.alert_rules:
+        if rule.enabled:
+            results.append(_check_rule(client, names, config, rule, at, secret))
+    client.indices.refresh(index=names.alerts_alias)
+    return results
+
+
+def _check_rule(client, names, config, rule, at: datetime, secret) -> CheckResult:
+    from index import trends
+
+    spike = spike_rule(rule)
+    windows = spike.baseline_weeks * HOURS_PER_WEEK + RECENT_HOURS + 2
+    response = client.search(index=names.mentions_alias, ignore_unavailable=True, allow_no_indices=True,
+                             **trends.window_counts_query(rule.brand, at, windows, rule.window_minutes))
+    negative, total = trends.parse_window_counts(response, windows)
+    verdict = judge(negative, total, len(negative) - 1, spike)
+    if not verdict.spike:
+        return CheckResult(rule.id, rule.brand, False, False, verdict.reason)
+    alert_id = _alert_id(rule.id, at)
+    if client.exists(index=names.alerts_alias, id=alert_id):
+        return CheckResult(rule.id, rule.brand, True, False, "already recorded for this window")
+    last, storm_id = _last_alert(client, names, rule, at, len(negative) - 1)
+    fired = should_fire(verdict, last, spike)
+    if fired is None:
+        return CheckResult(rule.id, rule.brand, True, False, "same storm, same severity: within the cooldown")
+    alert = _alert_document(client, names, rule, at, fired, alert_id, storm_id or alert_id)
+    message = alert_message(config.brand(rule.brand), alert)
+    alert["deliveries"] = [deliver(channel, alert, message, config.settings, secret).as_dict()
+                           for channel in rule.channels]
+    client.index(index=names.alerts_alias, id=alert_id, document=alert)
+    log.info("alert %s for %s: %s", alert_id, rule.brand, verdict.reason)
+    return CheckResult(rule.id, rule.brand, True, True, verdict.reason, alert)
+
+
+def _alert_id(rule_id: str, at: datetime) -> str:
+    return hashlib.sha256(f"{rule_id}\x1f{at.astimezone(timezone.utc).isoformat()}".encode()).hexdigest()[:32]
+
+
+def _last_alert(client, names, rule, at: datetime, hour_index: int) -> tuple[LastAlert | None, str | None]:
+    """The rule's latest alert within the cooldown (the detector's cooldown state) and its storm id."""
+    since = at - timedelta(minutes=rule.cooldown_minutes)
+    response = client.search(index=names.alerts_alias, size=1, sort=[{"@timestamp": "desc"}],
+                             query={"bool": {"filter": [{"term": {"rule_id": rule.id}},
+                                                        {"range": {"@timestamp": {"gte": since.isoformat(),
+                                                                                  "lt": at.isoformat()}}}]}})
+    hits = response["hits"]["hits"]
+    if not hits:
+        return None, None
+    previous = hits[0]["_source"]
+    ended = datetime.fromisoformat(previous["@timestamp"].replace("Z", "+00:00"))
+    windows_ago = (at - ended) / timedelta(minutes=rule.window_minutes)
+    return LastAlert(hour=hour_index - windows_ago, severity=previous["severity"]), previous.get("storm_id")
+
+
+def _alert_document(client, names, rule, at: datetime, fired: Fired, alert_id: str, storm_id: str) -> dict:
+    from index import trends
+
+    verdict = fired.verdict
+    start = at - timedelta(minutes=rule.window_minutes)
+    window = trends.TrendWindow(brand=rule.brand, start=start, end=at, interval="hour", top=5)
+
+    def run(body: dict) -> dict:
+        return client.search(index=names.mentions_alias, ignore_unavailable=True, **body)
+
+    summary = trends.parse_summary(run(trends.summary_query(window)))
+    posts = trends.parse_top_sources_and_posts(run(trends.top_sources_and_posts_query(window, "negative")))["posts"]
+    terms = trends.parse_rising_terms(run(trends.rising_terms_query(window)))
+    return {
+        "id": alert_id, "rule_id": rule.id, "brand": rule.brand,
+        "@timestamp": _iso(at), "window_start": _iso(start), "window_end": _iso(at),
+        "severity": verdict.severity, "escalation": int(fired.escalation),
+        "storm_id": storm_id,
+        "negative_count": verdict.negative, "total_count": verdict.total,
+        "negative_share": round(verdict.negative_share, 4),
+        "baseline": {"expected": round(verdict.baseline.expected, 3), "median": verdict.baseline.median,
+                     "mad": round(verdict.baseline.mad, 3), "method": "same hour of week, median/MAD, Poisson tail"},
+        "score": round(verdict.ratio, 3) if verdict.baseline.expected else None,
+        "p_value": verdict.p_value,
+        "top_topics": summary["top_topics"],
+        "top_terms": [term["term"] for term in terms],
+        "evidence_mentions": [{"id": p["id"], "url": p.get("url"), "text": p.get("text", "")[:500],
+                               "engagement": p.get("engagement", {}).get("total", 0)} for p in posts[:EVIDENCE_POSTS]],
+    }
+
+
+def alert_message(brand, alert: dict) -> AlertMessage:
+    """What the support team reads: the counts against normal, the topics, the terms, the posts."""
+    escalated = "تصعيد: " if alert["escalation"] else ""
+    subject = (f"[nabd] {escalated}ارتفاع في الإشارات السلبية عن {brand.name_ar} — {alert['severity']} "
+               f"({alert['negative_count']} مقابل {alert['baseline']['expected']:.0f} متوقعة)")
+    lines = [
+        subject,
+        f"{brand.name_en} ({brand.id}): {alert['negative_count']} negative mentions between "
+        f"{alert['window_start']} and {alert['window_end']} against {alert['baseline']['expected']:.1f} expected "
+        f"(negative share {alert['negative_share']:.0%}, p={alert['p_value']:.1e}, severity {alert['severity']}"
+        + (", escalating" if alert["escalation"] else "") + ").",
+        "Top complaint topics: " + (", ".join(f"{t['id']} ({t['count']})" for t in alert["top_topics"]) or "none"),
+        "Top terms: " + (", ".join(alert["top_terms"]) or "none"),
+        "Most engaged negative posts:",
+    ]
+    lines += [f"  • {post['url'] or post['id']} ({post['engagement']}): {post['text'][:200]}"
+              for post in alert["evidence_mentions"]]
+    return AlertMessage(subject=subject, text="\n".join(lines))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,145 @@
+"""The pipeline's stage functions: intervals and file names, planning, and collect → enrich → index over one interval."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+from config import load_config
+from nabd import pipeline
+from nabd.maintenance import remember_erased
+
+DAY = ("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z")
+
+
+def test_interval_bounds_become_utc_text_whatever_their_offset():
+    riyadh = timezone(timedelta(hours=3))
+    assert pipeline.data_interval(datetime(2026, 11, 20, 3, 0, tzinfo=riyadh), "2026-11-21T00:00:00+00:00") == DAY
+    assert pipeline.utc_text(datetime(2026, 11, 20)) == "2026-11-20T00:00:00Z"
+
+
+def test_an_interval_that_ends_before_it_starts_is_refused_with_both_bounds():
+    with pytest.raises(ValueError, match="2026-11-21T00:00:00Z is not before its end 2026-11-20T00:00:00Z"):
+        pipeline.data_interval(DAY[1], DAY[0])
+    with pytest.raises(ValueError, match="'yesterday' is not an ISO 8601 time"):
+        pipeline.data_interval("yesterday", DAY[1])
+
+
+def test_each_source_and_interval_has_its_own_raw_and_enriched_file(tmp_path):
+    raw = pipeline.raw_path(tmp_path, "forum:souq_reviews", *DAY)
+    assert raw == tmp_path / "raw" / "forum_souq_reviews" / "20261120T000000Z_20261121T000000Z.jsonl"
+    assert pipeline.enriched_path(tmp_path, "demo", *DAY).parent == tmp_path / "enriched" / "demo"
+
+
+def test_the_collection_plan_holds_the_enabled_sources_of_one_schedule_group(test_config_dir):
+    hourly = pipeline.collection_plan("hourly", config_dir=str(test_config_dir))
+    assert [unit["source"] for unit in hourly] == ["demo"]
+    assert set(hourly[0]["brands"]) == {brand.id for brand in load_config(test_config_dir).brands}
+    assert pipeline.collection_plan("daily", config_dir=str(test_config_dir)) == []
+
+
+def test_the_announcement_names_the_interval_and_every_source_crawled():
+    crawls = [{"source": "telegram", "start": DAY[0], "end": DAY[1], "items": 4},
+              {"source": "demo", "start": DAY[0], "end": DAY[1], "items": 72}]
+    assert pipeline.collection_announcement(crawls, *DAY) == {
+        "start": DAY[0], "end": DAY[1], "sources": ["demo", "telegram"], "items": 76}
+
+
+def test_an_announcement_refuses_a_crawl_of_another_interval():
+    crawls = [{"source": "demo", "start": "2026-11-19T00:00:00Z", "end": DAY[0], "items": 3}]
+    with pytest.raises(pipeline.PipelineError, match="crawl of 'demo' covered"):
+        pipeline.collection_announcement(crawls, *DAY)
+
+
+def test_intervals_come_from_the_triggering_events_once_each_sorted():
+    events = [{"start": "2026-11-21T00:00:00Z", "end": "2026-11-22T00:00:00Z", "sources": ["demo"]},
+              {"start": DAY[0], "end": DAY[1]}, {"start": DAY[0], "end": DAY[1]}]
+    assert pipeline.intervals_from_events(events, {"start": "2026-01-01", "end": "2026-01-02"}) == [
+        {"start": DAY[0], "end": DAY[1]}, {"start": "2026-11-21T00:00:00Z", "end": "2026-11-22T00:00:00Z"}]
+
+
+def test_a_manual_run_takes_its_interval_from_params_and_without_one_says_how_to_give_it():
+    assert pipeline.intervals_from_events([], {"start": DAY[0], "end": DAY[1]}) == [{"start": DAY[0], "end": DAY[1]}]
+    with pytest.raises(pipeline.PipelineError, match="conf"):
+        pipeline.intervals_from_events([], {"start": None, "end": None})
+    with pytest.raises(pipeline.PipelineError, match="has no 'end'"):
+        pipeline.intervals_from_events([{"start": DAY[0]}])
+
+
+def test_the_enrichment_plan_covers_each_source_with_a_raw_file_of_the_interval(test_config_dir):
+    data_dir = Path(load_config(test_config_dir).settings.data_dir)
+    raw = pipeline.raw_path(data_dir, "demo", *DAY)
+    raw.parent.mkdir(parents=True)
+    raw.write_text("", encoding="utf-8")
+    assert pipeline.enrichment_plan([{"start": DAY[0], "end": DAY[1]}], config_dir=str(test_config_dir)) == [
+        {"source": "demo", "start": DAY[0], "end": DAY[1]}]
+    with pytest.raises(pipeline.PipelineError, match="no raw mention file for the interval"):
+        pipeline.enrichment_plan([], {"start": DAY[1], "end": "2026-11-22T00:00:00Z"}, config_dir=str(test_config_dir))
+
+
+def test_enriching_an_interval_that_was_never_collected_names_the_missing_file(test_config_dir):
+    with pytest.raises(pipeline.PipelineError, match=r"no raw mention file .*demo.*20261120T000000Z"):
+        pipeline.enrich_interval("demo", *DAY, config_dir=str(test_config_dir))
+
+
+def test_the_summary_adds_up_units_and_names_every_dead_letter_file():
+    enriched = [{"read": 10, "written": 8, "rejected": 1, "dropped": {"no_brand_match": 1}, "rejects_file": "a.rejects.jsonl"},
+                {"read": 5, "written": 5, "rejected": 0, "dropped": {"no_brand_match": 0}, "rejects_file": None}]
+    indexed = [{"indexed": 7, "malformed": 0, "rejected_by_server": 1, "dead_letters": "a.jsonl.dead.jsonl"},
+               {"indexed": 5, "malformed": 0, "rejected_by_server": 0, "dead_letters": None}]
+    summary = pipeline.summarize(enriched, indexed)
+    assert (summary["read"], summary["written"], summary["indexed"], summary["rejected_by_server"]) == (15, 13, 12, 1)
+    assert summary["dead_letters"] == ["a.jsonl.dead.jsonl"] and summary["rejects_files"] == ["a.rejects.jsonl"]
+
+
+def test_one_demo_day_goes_through_every_stage_and_a_rerun_changes_nothing(test_config_dir, es_client, index_names):
+    config_dir = str(test_config_dir)
+    collected = pipeline.collect_source("demo", *DAY, config_dir=config_dir)
+    enriched = pipeline.enrich_interval("demo", *DAY, config_dir=config_dir)
+    indexed = pipeline.index_interval("demo", *DAY, config_dir=config_dir)
+    es_client.indices.refresh(index=index_names.mentions_alias)
+
+    raw_lines = Path(collected["raw_file"]).read_text(encoding="utf-8").splitlines()
+    assert collected["items"] == len(raw_lines) > 50
+    assert all(DAY[0] <= json.loads(line)["@timestamp"] < DAY[1] for line in raw_lines)
+    assert enriched["read"] == collected["items"] == enriched["written"] + sum(enriched["dropped"].values())
+    assert indexed["indexed"] == enriched["written"] == es_client.count(index=index_names.mentions_alias)["count"]
+
+    raw_before, enriched_before = Path(collected["raw_file"]).read_bytes(), Path(enriched["enriched_file"]).read_bytes()
+    pipeline.collect_source("demo", *DAY, config_dir=config_dir)
+    pipeline.enrich_interval("demo", *DAY, config_dir=config_dir)
+    again = pipeline.index_interval("demo", *DAY, config_dir=config_dir)
+    es_client.indices.refresh(index=index_names.mentions_alias)
+    assert Path(collected["raw_file"]).read_bytes() == raw_before
+    assert Path(enriched["enriched_file"]).read_bytes() == enriched_before
+    assert es_client.count(index=index_names.mentions_alias)["count"] == indexed["indexed"]
+    assert set(again["results"]) <= {"updated", "noop"}
+
+
+def test_a_recrawl_leaves_out_the_authors_who_asked_to_be_erased(test_config_dir):
+    config = load_config(test_config_dir)
+    first = pipeline.collect_source("demo", *DAY, config_dir=str(test_config_dir))
+    records = [json.loads(line) for line in Path(first["raw_file"]).read_text(encoding="utf-8").splitlines()]
+    erased = records[0]["author"]["id"]
+    remember_erased(config, [erased])
+
+    second = pipeline.collect_source("demo", *DAY, config_dir=str(test_config_dir))
+    remaining = Path(second["raw_file"]).read_text(encoding="utf-8")
+    assert second["erased"] == sum(record["author"]["id"] == erased for record in records) > 0
+    assert second["items"] == first["items"] - second["erased"]
+    assert erased not in remaining
+
+
+def test_a_source_with_a_configured_site_is_crawled_there_not_on_a_demo_site_of_ours(test_config_dir):
+    sources_path = test_config_dir / "sources.yaml"
+    sources = yaml.safe_load(sources_path.read_text(encoding="utf-8"))
+    sources["sources"][0]["options"] = {"base_url": "http://127.0.0.1:9"}
+    sources_path.write_text(yaml.safe_dump(sources, allow_unicode=True), encoding="utf-8")
+    from spiders.run import CrawlFailed
+
+    with pytest.raises(CrawlFailed, match="crawl of 'demo'"):
+        pipeline.collect_source("demo", *DAY, config_dir=str(test_config_dir))
