@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nabd.alerts.detector import SpikeRule, baseline, judge, scan, should_fire
+from nabd.alerts.detector import LastAlert, SpikeRule, baseline, judge, scan, should_fire
 from nabd.alerts.synthetic import HOURS_PER_WEEK, brand_series
 
 RULE = SpikeRule()
@@ -59,7 +59,9 @@ def test_after_the_cooldown_a_new_storm_is_a_new_alert():
     rule = SpikeRule(cooldown_hours=2)
     first = judge([5] * 800 + [30], [20] * 800 + [40], 800, rule)
     later = judge([5] * 803 + [30], [20] * 803 + [40], 803, rule)
-    assert should_fire(later, should_fire(first, None, rule), rule).escalation is False
+    fired = should_fire(first, None, rule)
+    last = LastAlert(hour=fired.verdict.hour, severity=fired.verdict.severity)
+    assert should_fire(later, last, rule).escalation is False
 
 
 @pytest.mark.parametrize("sensitivity, tail", [(3.5, 2.3e-4), (3.0, 1.35e-3)])

@@ -7,7 +7,7 @@ import pytest
 
 from nlp import cli
 
-from conftest import POSTS
+from tiny_models import POSTS
 
 
 def run_nabd(argv: list[str]) -> int:
@@ -76,7 +76,7 @@ def test_eval_prints_and_writes_the_metrics(tiny_model_dir, tmp_path, capsys):
 def test_export_onnx_command_enables_the_onnx_backend(tiny_tokenizer_dir, tmp_path):
     from nlp.model.predict import Classifier
 
-    from conftest import build_tiny_model
+    from tiny_models import build_tiny_model
 
     model_dir = build_tiny_model(tiny_tokenizer_dir, tmp_path / "model")
     assert run_nabd(["export-onnx", "--model", str(model_dir)]) == 0

@@ -8,7 +8,7 @@ import pytest
 from nlp.model.modeling import NabdMultiTaskModel
 from nlp.model.predict import Classifier, ModelLoadError
 
-from conftest import POSTS
+from tiny_models import POSTS
 
 TEXTS = [text for text, *_ in POSTS]
 
@@ -91,7 +91,7 @@ def test_truncated_weights_are_reported_as_corrupt(tiny_model_dir, tmp_path):
 
 
 def test_the_onnx_backend_without_an_export_says_how_to_make_one(tiny_tokenizer_dir, tmp_path):
-    from conftest import build_tiny_model
+    from tiny_models import build_tiny_model
 
     model_dir = build_tiny_model(tiny_tokenizer_dir, tmp_path / "fresh")
     with pytest.raises(ModelLoadError, match="nabd export-onnx"):

@@ -4,7 +4,7 @@ import pytest
 
 from nlp.model.predict import ONNX_FILE, Classifier
 
-from conftest import POSTS
+from tiny_models import POSTS
 
 
 def test_export_writes_the_quantized_model_into_the_model_directory(tiny_onnx_model_dir):

@@ -8,7 +8,7 @@ import torch
 
 from nlp.model.data import DataError, LabeledPost, load_labeled, post_key, read_jsonl, split_dev
 
-from conftest import POSTS
+from tiny_models import POSTS
 
 
 def test_dev_split_is_stratified_and_no_dev_post_reaches_any_train_split(mini_data_dir):
