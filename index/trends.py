@@ -234,3 +234,24 @@ def parse_window_counts(response: dict, windows: int) -> tuple[list[int], list[i
     total = [b["doc_count"] for b in buckets]
     missing = windows - len(buckets)
     return [0] * missing + negative, [0] * missing + total
+
+
+# --- example complaints per topic ---------------------------------------------------------------------
+
+
+def complaint_examples_query(window: TrendWindow, per_topic: int = 2) -> dict:
+    """The top complaint topics of the window, each with its most engaged complaints as examples."""
+    examples = {"top_hits": {
+        "size": per_topic,
+        "sort": [{"engagement.total": {"order": "desc", "missing": "_last"}}, {"@timestamp": "desc"}, {"id": "asc"}],
+        "_source": ["id", "url", "text", "source", "@timestamp", "engagement", "nlp.sentiment", "nlp.topics"],
+    }}
+    filters = [*brand_filter(window), {"term": {"nlp.complaint": True}}]
+    return _search(filters, {"topics": {"terms": {"field": "nlp.topics", "size": window.top},
+                                        "aggs": {"examples": examples}}})
+
+
+def parse_complaint_examples(response: dict) -> dict[str, list[dict]]:
+    """Topic id → its example complaints, most engaged first (topics in descending count)."""
+    return {b["key"]: [hit["_source"] for hit in b["examples"]["hits"]["hits"]]
+            for b in response["aggregations"]["topics"]["buckets"]}

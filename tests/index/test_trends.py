@@ -10,7 +10,8 @@ import pytest
 from index.bulk import mention_action
 from index.templates import setup
 from index.trend_report import brand_trends
-from index.trends import TrendWindow, net_sentiment, volume_by_sentiment_query
+from index.trends import (TrendWindow, complaint_examples_query, net_sentiment, parse_complaint_examples,
+                          volume_by_sentiment_query)
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 
@@ -105,6 +106,13 @@ def test_top_sources_and_most_engaged_mentions(figures):
 def test_rising_terms_in_negative_mentions_come_from_their_text(figures):
     terms = {item["term"] for item in figures["rising_negative_terms"]}
     assert "طايحه" in terms
+
+
+def test_complaint_examples_are_each_top_topics_most_engaged_complaints(es_client, index_names, window):
+    response = es_client.search(index=index_names.mentions_alias, **complaint_examples_query(window, per_topic=2))
+    examples = {topic: [post["id"] for post in posts] for topic, posts in parse_complaint_examples(response).items()}
+    assert examples == {"network_coverage": ["t3", "t7"], "billing_payment": ["t8"], "customer_service": ["t3"]}
+    assert list(examples) == ["network_coverage", "billing_payment", "customer_service"]
 
 
 def test_net_sentiment_is_undefined_without_positive_or_negative():
