@@ -1,0 +1,141 @@
+"""The analysts' Kibana saved objects: one canonical NDJSON that parses, resolves and fits the mappings."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from index.kibana import assets
+from index.kibana.importer import with_index_prefix
+from index.kibana.validate import (AGGREGATABLE, field_problems, index_fields, kql_fields, named_references,
+                                   reference_problems)
+
+IMPORTABLE_TYPES = {"index-pattern", "search", "lens", "dashboard"}
+
+
+@pytest.fixture(scope="module")
+def shipped() -> list[dict]:
+    lines = assets.NDJSON_PATH.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def by_id(objects: list[dict], object_id: str) -> dict:
+    return next(obj for obj in objects if obj["id"] == object_id)
+
+
+def test_the_committed_ndjson_is_exactly_what_the_generator_writes():
+    assert assets.NDJSON_PATH.read_text(encoding="utf-8") == assets.render_ndjson(), (
+        "index/kibana/saved_objects.ndjson is stale: run `python -m index.kibana.assets` and commit it")
+
+
+def test_every_line_is_one_saved_object_kibana_imports_with_a_unique_id(shipped):
+    assert len(shipped) == len(assets.NDJSON_PATH.read_text(encoding="utf-8").splitlines()) == 16
+    assert {obj["type"] for obj in shipped} == IMPORTABLE_TYPES
+    assert len({(obj["type"], obj["id"]) for obj in shipped}) == len(shipped)
+    for obj in shipped:
+        assert isinstance(obj["attributes"]["title"], str) and obj["attributes"]["title"]
+        assert obj["coreMigrationVersion"] and obj["typeMigrationVersion"]
+        assert isinstance(obj["references"], list)
+
+
+def test_the_objects_the_issue_asks_for_are_all_there(shipped):
+    titles = {obj["attributes"]["title"] for obj in shipped}
+    for english in ("Negative mentions", "Complaints by topic", "Churn intent", "Sarcasm", "Volume by sentiment",
+                    "Net sentiment", "Complaint topics", "Share of voice", "Most engaged negative posts",
+                    "Brand health", "Alerts"):
+        assert any(title.endswith(f"/ {english}") for title in titles), english
+
+
+def test_the_data_views_point_at_the_aliases_with_a_date_time_field_and_arabic_labels(shipped):
+    mentions, alerts = by_id(shipped, "nabd-mentions"), by_id(shipped, "nabd-alerts")
+    assert (mentions["attributes"]["title"], alerts["attributes"]["title"]) == ("nabd-mentions", "nabd-alerts")
+    assert index_fields("mentions")[mentions["attributes"]["timeFieldName"]] == "date"
+    assert index_fields("alerts")[alerts["attributes"]["timeFieldName"]] == "date"
+    labels = json.loads(mentions["attributes"]["fieldAttrs"])
+    assert labels["nlp.sentiment"] == {"customLabel": "المشاعر / Sentiment"}
+    assert labels["nlp.topics"] == {"customLabel": "موضوع الشكوى / Complaint topic"}
+
+
+def test_every_reference_resolves_to_an_object_in_the_file(shipped):
+    assert reference_problems(shipped) == []
+
+
+def test_every_name_an_object_uses_has_its_reference(shipped):
+    dashboard = by_id(shipped, "nabd-dashboard-brand-health")
+    assert named_references(dashboard) >= {"net:panel_net", "negative:panel_negative",
+                                           "controlGroup_brand:optionsListDataView"}
+    assert {ref["id"] for ref in dashboard["references"]} == {
+        "nabd-lens-net-sentiment", "nabd-lens-volume-by-sentiment", "nabd-lens-complaint-topics",
+        "nabd-lens-share-of-voice", "nabd-search-top-negative", "nabd-mentions"}
+
+
+def test_every_field_any_object_uses_exists_and_is_aggregatable_where_aggregated(shipped):
+    assert field_problems(shipped) == []
+
+
+def test_a_misspelt_field_is_reported_with_the_object_and_where_it_is_used(shipped):
+    broken = copy.deepcopy(shipped)
+    search = by_id(broken, "nabd-search-churn")
+    search["attributes"]["columns"].append("nlp.churn")
+    assert field_problems(broken) == [
+        "search nabd-search-churn columns: field 'nlp.churn' is not in the nabd-mentions mapping"]
+
+
+def test_aggregating_on_the_analyzed_text_is_reported(shipped):
+    broken = copy.deepcopy(shipped)
+    lens = by_id(broken, "nabd-lens-complaint-topics")
+    lens["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]["topics"]["columns"]["topics-topic"][
+        "sourceField"] = "text"
+    search = by_id(broken, "nabd-search-negative")
+    search["attributes"]["sort"] = [["text", "desc"]]
+    assert field_problems(broken) == [
+        "search nabd-search-negative sort: field 'text' is aggregated or sorted on, but its type 'text' is not "
+        "aggregatable",
+        "lens nabd-lens-complaint-topics column topics-topic: field 'text' is aggregated or sorted on, but its "
+        "type 'text' is not aggregatable"]
+
+
+def test_a_dangling_reference_is_reported(shipped):
+    broken = [obj for obj in copy.deepcopy(shipped) if obj["id"] != "nabd-lens-share-of-voice"]
+    assert reference_problems(broken) == [
+        "dashboard nabd-dashboard-brand-health: reference 'voice:panel_voice' points at lens "
+        "'nabd-lens-share-of-voice', not in the file"]
+
+
+def test_kql_field_names_are_found_outside_quoted_values():
+    assert kql_fields("nlp.sentiment:negative and not nlp.spam:true") == {"nlp.sentiment", "nlp.spam"}
+    assert kql_fields('text.exact:"الشبكة: طايحة" or brands.id : sahm') == {"text.exact", "brands.id"}
+    assert kql_fields("التوصيل متأخر") == set()
+
+
+def test_every_aggregated_lens_column_uses_keyword_numeric_date_or_boolean_fields(shipped):
+    mentions = index_fields("mentions")
+    aggregated = {column["sourceField"]
+                  for obj in shipped if obj["type"] == "lens" and obj["references"][0]["id"] == "nabd-mentions"
+                  for layer in obj["attributes"]["state"]["datasourceStates"]["formBased"]["layers"].values()
+                  for column in layer["columns"].values() if column.get("sourceField", "___records___") != "___records___"}
+    assert aggregated == {"@timestamp", "nlp.sentiment", "nlp.topics", "brands.id"}
+    assert {mentions[field] for field in aggregated} <= AGGREGATABLE
+
+
+def test_the_net_sentiment_formula_is_stored_with_its_helper_columns(shipped):
+    lens = by_id(shipped, "nabd-lens-net-sentiment")
+    columns = lens["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]["net"]["columns"]
+    formula = columns["net-value"]
+    assert formula["params"]["formula"].startswith("(count(kql='nlp.sentiment:positive') - ")
+    assert columns[formula["references"][0]]["operationType"] == "math"
+    assert [columns[ref]["filter"]["query"] for ref in columns["net-valueX2"]["references"]] == [
+        "nlp.sentiment:positive", "nlp.sentiment:negative"]
+    assert lens["attributes"]["state"]["visualization"]["metricAccessor"] == "net-value"
+
+
+def test_another_index_prefix_changes_only_the_data_view_patterns():
+    rewritten = [json.loads(line) for line in with_index_prefix(assets.render_ndjson(), "acme").splitlines()]
+    original = assets.saved_objects()
+    assert {o["id"]: o["attributes"]["title"] for o in rewritten if o["type"] == "index-pattern"} == {
+        "nabd-mentions": "acme-mentions", "nabd-alerts": "acme-alerts"}
+    assert [o for o in rewritten if o["type"] != "index-pattern"] == [
+        o for o in original if o["type"] != "index-pattern"]
+    assert assets.saved_objects("acme") == rewritten
