@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "index.cli",
     "spiders.cli",
     "nlp.cli",
+    "index.kibana.cli",
 )
 
 # Libraries that log every request at INFO; their warnings still show.
