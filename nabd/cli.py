@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "spiders.cli",
     "nlp.cli",
     "index.kibana.cli",
+    "nabd.report.cli",
 )
 
 # Libraries that log every request at INFO; their warnings still show.

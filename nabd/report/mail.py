@@ -1,0 +1,51 @@
+"""E-mailing the report over SMTP: HTML body with a text part, HTML and PDF attached; STARTTLS and login."""
+
+from __future__ import annotations
+
+import mimetypes
+import smtplib
+import ssl
+from email.message import EmailMessage
+from pathlib import Path
+
+TIMEOUT_S = 30.0
+
+
+class DeliveryError(RuntimeError):
+    """The report could not be e-mailed (the files are saved regardless)."""
+
+
+def report_message(subject: str, sender: str, recipients: list[str], text: str, html: str,
+                   attachments: list[Path]) -> EmailMessage:
+    """multipart/mixed: (text | html) alternatives, then each file attached under its own name."""
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = subject, sender, ", ".join(recipients)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    for path in attachments:
+        kind, _ = mimetypes.guess_type(path.name)
+        maintype, subtype = (kind or "application/octet-stream").split("/")
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+    return message
+
+
+def send(message: EmailMessage, smtp, password: str | None, timeout_s: float = TIMEOUT_S) -> None:
+    """Sends through settings.yaml `smtp` (host, port, starttls, username); errors name the server."""
+    if not smtp.host or not smtp.sender:
+        raise DeliveryError("settings.yaml smtp.host and smtp.sender are needed to e-mail the report")
+    if smtp.username and password is None:
+        raise DeliveryError(f"environment variable {smtp.password_env} (the SMTP password of "
+                            f"{smtp.username}) is not set")
+    where = f"{smtp.host}:{smtp.port}"
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout_s) as server:
+            if smtp.starttls:
+                server.starttls(context=ssl.create_default_context())
+            if smtp.username:
+                server.login(smtp.username, password)
+            refused = server.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise DeliveryError(f"could not e-mail the report through {where} "
+                            f"(settings.yaml smtp): {type(error).__name__}: {error}") from error
+    if refused:
+        raise DeliveryError(f"{where} refused these recipients: {', '.join(sorted(refused))}")

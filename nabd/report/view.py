@@ -1,0 +1,96 @@
+"""What the report shows, as display strings: the figures formatted in the report's language and digits."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from nabd.report import charts
+from nabd.report.figures import METRICS, RATES
+from nabd.report.labels import Labels
+from nabd.report.numbers import NumberStyle
+from nabd.report.posts import clean_text, post_view
+from index.trends import DIALECTS
+
+GOOD_WHEN_UP = {"positive", "net_sentiment", "advocacy"}
+BAD_WHEN_UP = {"negative", "complaints", "complaint_rate", "churn_intent"}
+TONE_COLOURS = {"good": "#2e7d32", "bad": "#c62828", "flat": "#616161"}
+HEADLINE_CARDS = ("volume", "net_sentiment", "complaint_rate", "churn_intent")
+
+
+def tone(metric: str, change: float | None) -> str:
+    """Whether a change is good news, bad news, or neither, for this metric."""
+    if not change or metric not in GOOD_WHEN_UP | BAD_WHEN_UP:
+        return "flat"
+    return "good" if (change > 0) == (metric in GOOD_WHEN_UP) else "bad"
+
+
+def _change(style: NumberStyle, metric: str, change: float | None) -> dict:
+    text = style.signed_points(change) if metric in RATES else style.signed_count(change)
+    arrow = "" if not change else ("▲" if change > 0 else "▼")
+    unit = style.labels["points"] if metric in RATES and change is not None else ""
+    return {"number": text, "unit": unit, "text": f"{text} {unit}".strip(), "arrow": arrow,
+            "colour": TONE_COLOURS[tone(metric, change)]}
+
+
+def post_row(style: NumberStyle, post: dict) -> dict:
+    view = post_view(post)
+    return {**view, "engagement": style.count(view["engagement"]),
+            "sentiment": style.labels[view["sentiment"]] if view["sentiment"] in charts.SENTIMENT_COLOURS else "",
+            "colour": charts.SENTIMENT_COLOURS.get(view["sentiment"], TONE_COLOURS["flat"])}
+
+
+def metric_row(style: NumberStyle, metric: str, figures: dict) -> dict:
+    value = style.percent if metric in RATES else style.count
+    return {"key": metric, "label": style.labels[metric], "value": value(figures["value"]),
+            "week_average": value(figures["week_average"]),
+            "day_change": _change(style, metric, figures["day_change"]),
+            "week_change": _change(style, metric, figures["week_change"])}
+
+
+def topic_rows(style: NumberStyle, topics: list[dict], topic_names: dict[str, str]) -> list[dict]:
+    names = [(t["id"], topic_names.get(t["id"], clean_text(t["id"], 60)), t["count"]) for t in topics]
+    return [{**bar, "count": style.count(topic["count"]),
+             "day_change": _change(style, "complaints", topic["day_change"]),
+             "examples": [post_row(style, post) for post in topic["examples"]]}
+            for bar, topic in zip(charts.bars(names, colour=TONE_COLOURS["bad"]), topics)]
+
+
+def share_of_voice_rows(style: NumberStyle, share: dict, brand_names: dict[str, str]) -> list[dict]:
+    items = [(brand, brand_names.get(brand, brand), figures["count"]) for brand, figures in share.items()]
+    return [{**bar, "count": style.count(share[bar["key"]]["count"]), "share": style.percent(share[bar["key"]]["share"])}
+            for bar in charts.bars(items)]
+
+
+def volume_rows(style: NumberStyle, over_time: list[dict]) -> list[dict]:
+    return [{**row, "day": style.short_day(date.fromisoformat(row["start"][:10])), "total": style.count(row["total"])}
+            for row in charts.stacked_by_sentiment(over_time)]
+
+
+def counted_bars(style: NumberStyle, items: list[tuple[str, str, float]]) -> list[dict]:
+    return [{**bar, "count": style.count(bar["value"])} for bar in charts.bars(items)]
+
+
+def report_view(figures: dict, style: NumberStyle, brand_names: dict[str, str], topic_names: dict[str, str]) -> dict:
+    """Everything the templates print, already formatted; post fields cleaned (escaping is the template's)."""
+    labels: Labels = style.labels
+    metrics = {key: metric_row(style, key, figures["metrics"][key]) for key in METRICS}
+    sentiment_total = sum(figures["sentiment"].values())
+    return {
+        "language": labels.language, "w": labels, "brand": brand_names[figures["brand"]],
+        "day": style.day(date.fromisoformat(figures["date"])), "timezone": figures["timezone"],
+        "cards": [metrics[key] for key in HEADLINE_CARDS], "metrics": list(metrics.values()),
+        "volume_rows": volume_rows(style, figures["over_time"]),
+        "sentiment_mix": [{**segment, "label": labels[segment["sentiment"]], "share": style.percent(
+            segment["count"] / sentiment_total)} for segment in charts.sentiment_segments(figures["sentiment"],
+                                                                                           sentiment_total)],
+        "topics": topic_rows(style, figures["topics"], topic_names),
+        "share_of_voice": share_of_voice_rows(style, figures["share_of_voice"], brand_names),
+        "sources": counted_bars(style, [(s["source"], clean_text(s["source"], 40), s["count"])
+                                        for s in figures["sources"]]),
+        "posts": [post_row(style, post) for post in figures["posts"]],
+        "rising_terms": [{"term": clean_text(t["term"], 40), "count": style.count(t["count"])}
+                         for t in figures["rising_terms"]],
+        "dialects": counted_bars(style, [(d, labels[d], figures["dialects"].get(d, 0)) for d in DIALECTS]),
+        "sarcasm_share": style.percent(figures["sarcasm_share"]),
+        "footer": labels["footer"].format(timezone=figures["timezone"]),
+    }

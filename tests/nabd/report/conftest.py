@@ -1,0 +1,41 @@
+"""Report fixtures: the Sahm mentions indexed on the real test node, and a configuration pointing at it."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from index.bulk import mention_action
+from index.templates import brand_keywords, setup
+from report_mentions import MENTIONS
+
+
+@pytest.fixture
+def indexed_mentions(es_client, index_names, test_config_dir):
+    """The fixture mentions in the private indices, with templates and the brand-health index set up."""
+    from config import load_config
+
+    setup(es_client, index_names, brand_keywords(load_config(test_config_dir).brands))
+    operations = []
+    for record in MENTIONS:
+        action = mention_action(record, index_names)
+        operations += [{"index": {"_index": action["_index"], "_id": action["_id"]}}, action["_source"]]
+    response = es_client.bulk(operations=operations, refresh=True)
+    assert not response["errors"]
+    return MENTIONS
+
+
+@pytest.fixture
+def report_config(test_config_dir, indexed_mentions):
+    """The loaded test configuration, its mentions indexed."""
+    from config import load_config
+
+    return load_config(test_config_dir)
+
+
+def set_smtp(config_dir, **smtp) -> None:
+    """Rewrites the smtp section of the test configuration's settings.yaml."""
+    path = config_dir / "settings.yaml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings["smtp"].update(smtp)
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
