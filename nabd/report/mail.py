@@ -25,7 +25,10 @@ def report_message(subject: str, sender: str, recipients: list[str], text: str, 
     for path in attachments:
         kind, _ = mimetypes.guess_type(path.name)
         maintype, subtype = (kind or "application/octet-stream").split("/")
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        if maintype == "text":     # as text, so the part declares its UTF-8 charset
+            message.add_attachment(path.read_text(encoding="utf-8"), subtype=subtype, filename=path.name)
+        else:
+            message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
     return message
 
 
@@ -36,6 +39,9 @@ def send(message: EmailMessage, smtp, password: str | None, timeout_s: float = T
     if smtp.username and password is None:
         raise DeliveryError(f"environment variable {smtp.password_env} (the SMTP password of "
                             f"{smtp.username}) is not set")
+    if password is not None and not password.isascii():
+        raise DeliveryError(f"environment variable {smtp.password_env}: Python's smtplib can only send ASCII "
+                            "passwords; use an ASCII password or an app password for the report sender")
     where = f"{smtp.host}:{smtp.port}"
     try:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout_s) as server:
