@@ -189,23 +189,39 @@ def parse_top_sources_and_posts(response: dict) -> dict:
 # --- rising terms in negative mentions ------------------------------------------------------------------
 
 
-def rising_terms_query(window: TrendWindow) -> dict:
+# significant_text re-analyses the text of every foreground mention and looks up a background count for
+# every candidate term; on a busy brand-day that is thousands of documents and tens of thousands of terms
+# (about 0.8 s p95 over 1,000,000 mentions, docs/benchmarks.md). Two documented remedies keep it fast:
+# a sampler (a seeded random sample of at most RISING_SAMPLE_SIZE negative mentions per shard; exact below
+# that) and shard_min_doc_count equal to min_doc_count, so terms seen once get no background lookup.
+RISING_SAMPLE_SIZE = 500
+RISING_MIN_DOC_COUNT = 2
+
+
+def rising_terms_query(window: TrendWindow, sample_size: int = RISING_SAMPLE_SIZE) -> dict:
     """Terms unusually frequent in the window's negative mentions against the brand's own background."""
     filters = [*brand_filter(window), {"term": {"nlp.sentiment": "negative"}}]
-    return _search(filters, {
-        "rising": {"significant_text": {
+    body = _search(filters, {"sample": {
+        "sampler": {"shard_size": sample_size},
+        "aggs": {"rising": {"significant_text": {
             "field": "text.exact",
             "size": window.top,
-            "min_doc_count": 2,
+            "min_doc_count": RISING_MIN_DOC_COUNT,
+            "shard_min_doc_count": RISING_MIN_DOC_COUNT,
             "filter_duplicate_text": True,
             "background_filter": {"bool": {"filter": [{"term": {"brands.id": window.brand}}, NOT_SPAM]}},
-        }},
-    })
+        }}},
+    }})
+    # Filters alone score every mention alike, and the sampler would keep the first indexed; a seeded
+    # random score makes the sample an unbiased one, and the same on every run.
+    body["query"] = {"function_score": {"query": body["query"], "boost_mode": "replace",
+                                        "random_score": {"seed": 2026, "field": "_seq_no"}}}
+    return body
 
 
 def parse_rising_terms(response: dict) -> list[dict]:
     return [{"term": b["key"], "count": b["doc_count"], "background": b["bg_count"], "score": round(b["score"], 4)}
-            for b in response["aggregations"]["rising"]["buckets"]]
+            for b in response["aggregations"]["sample"]["rising"]["buckets"]]
 
 
 # --- window counts for spike detection ------------------------------------------------------------
@@ -220,20 +236,26 @@ def window_counts_query(brand: str, end: datetime, windows: int, window_minutes:
          NOT_SPAM],
         {"windows": {
             "date_histogram": {"field": "@timestamp", "fixed_interval": f"{window_minutes}m",
-                               "offset": f"{offset_minutes}m", "min_doc_count": 0,
-                               "extended_bounds": {"min": start.isoformat(), "max": (end - LAST_MOMENT).isoformat()}},
+                               "offset": f"{offset_minutes}m", "min_doc_count": 1},
             "aggs": {"negative": {"filter": {"term": {"nlp.sentiment": "negative"}}}},
         }},
     )
 
 
-def parse_window_counts(response: dict, windows: int) -> tuple[list[int], list[int]]:
-    """(negative, total) per window, oldest first, exactly `windows` long."""
-    buckets = response["aggregations"]["windows"]["buckets"][-windows:]
-    negative = [b["negative"]["doc_count"] for b in buckets]
-    total = [b["doc_count"] for b in buckets]
-    missing = windows - len(buckets)
-    return [0] * missing + negative, [0] * missing + total
+def parse_window_counts(response: dict, end: datetime, windows: int, window_minutes: int
+                        ) -> tuple[list[int], list[int]]:
+    """(negative, total) per window, oldest first, exactly `windows` long; empty windows count zero.
+
+    Windows are matched by their start time rather than by position: Elasticsearch's bucket bounds
+    ignore the offset when windows are not on the hour, so positions alone can be off by one.
+    """
+    by_start = {int(b["key"]): b for b in response["aggregations"]["windows"]["buckets"]}
+    step_ms = window_minutes * 60_000
+    first_ms = int(end.timestamp() * 1000) - windows * step_ms
+    buckets = [by_start.get(first_ms + i * step_ms) for i in range(windows)]
+    negative = [b["negative"]["doc_count"] if b else 0 for b in buckets]
+    total = [b["doc_count"] if b else 0 for b in buckets]
+    return negative, total
 
 
 # --- example complaints per topic ---------------------------------------------------------------------

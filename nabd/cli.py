@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "spiders.cli",
     "nlp.cli",
     "index.kibana.cli",
+    "nabd.alerts.cli",
     "nabd.report.cli",
 )
 
@@ -34,6 +35,7 @@ EPILOG = """\
 start here:
   nabd demo                      run the whole pipeline on the bundled offline demo source
   nabd search "التوصيل" --brand rafeeq  search indexed mentions
+  nabd alerts check              judge the negative-spike rules now and deliver what fires
 
 Run `nabd COMMAND --help` for the options of one command.
 """

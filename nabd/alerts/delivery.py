@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
 
+from nabd.alerts.message import AlertMessage
+
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 3
@@ -35,9 +37,14 @@ class PermanentFailure(RuntimeError):
     """Retrying will not help (a 4xx answer, a missing setting)."""
 
 
-def deliver(channel, alert: dict, message: "AlertMessage", settings, secret) -> Delivery:
+def channel_name(channel) -> str:
+    """How a delivery names its channel: `email:<addresses>`, `slack:<ENV_VAR>`, `webhook:<ENV_VAR>`."""
+    return f"email:{','.join(channel.to)}" if channel.type == "email" else f"{channel.type}:{channel.url_env}"
+
+
+def deliver(channel, alert: dict, message: AlertMessage, settings, secret) -> Delivery:
     """Sends to one configured channel, retrying transient failures; never raises."""
-    name = channel.type if channel.type == "email" else f"{channel.type}:{channel.url_env}"
+    name = channel_name(channel)
     last_error = None
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -54,14 +61,6 @@ def deliver(channel, alert: dict, message: "AlertMessage", settings, secret) -> 
     return Delivery(name, False, _now(), last_error)
 
 
-@dataclass(frozen=True)
-class AlertMessage:
-    """The words of an alert, ready for each channel."""
-
-    subject: str
-    text: str
-
-
 def _send(channel, alert: dict, message: AlertMessage, settings, secret) -> None:
     if channel.type == "email":
         _send_email(channel.to, message, settings.smtp, secret)
@@ -69,11 +68,13 @@ def _send(channel, alert: dict, message: AlertMessage, settings, secret) -> None
     url = secret(channel.url_env)
     if not url:
         raise PermanentFailure(f"environment variable {channel.url_env} (the webhook URL) is not set")
-    payload = {"text": message.text} if channel.type == "slack" else {"alert": alert, "text": message.text}
+    payload = {"text": message.slack_text} if channel.type == "slack" else {"alert": alert, "text": message.text}
     _post_json(url, payload)
 
 
 def _post_json(url: str, payload: dict) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise PermanentFailure("the webhook URL must start with http:// or https://")
     request = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
                                      headers={"Content-Type": "application/json; charset=utf-8",
                                               "User-Agent": "nabd-alerts"}, method="POST")

@@ -7,8 +7,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from nabd.alerts.delivery import AlertMessage, deliver
+from nabd.alerts.delivery import deliver
 from nabd.alerts.detector import HOURS_PER_WEEK, RECENT_HOURS, Fired, LastAlert, SpikeRule, judge, should_fire
+from nabd.alerts.message import alert_message
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +33,37 @@ def spike_rule(rule) -> SpikeRule:
 
 
 def check_alerts(config, at: datetime) -> list[CheckResult]:
-    """Judges every enabled rule for the window ending at `at`; idempotent for the same `at`."""
+    """Judges every enabled rule due at `at` (the end of its window); idempotent for the same `at`."""
     from config.settings import secret
     from index import cluster
 
+    if at.tzinfo is None:
+        raise ValueError(f"the check time {at.isoformat()} needs a time zone (e.g. 2026-11-23T09:00:00+03:00)")
+    at = at.astimezone(timezone.utc).replace(second=0, microsecond=0)
     client = cluster.connect(config)
     names = cluster.index_names(config)
     cluster.setup_indices(config)
-    results = []
-    for rule in config.alert_rules:
-        if rule.enabled:
-            results.append(_check_rule(client, names, config, rule, at, secret))
+    results = [_check_rule(client, names, config, rule, at, secret)
+               for rule in config.alert_rules if rule.enabled and is_due(rule, at)]
     client.indices.refresh(index=names.alerts_alias)
     return results
+
+
+def is_due(rule, at: datetime) -> bool:
+    """A rule checked every N minutes is judged at the times of day that are multiples of N."""
+    return (at.hour * 60 + at.minute) % rule.check_every_minutes == 0
+
+
+def run_alert_checks(at: datetime | str, config_dir: str | None = None) -> dict:
+    """What the alerts DAG and `nabd alerts check` call: plain values in, a small summary out."""
+    from config import load_config
+
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    results = check_alerts(load_config(config_dir), moment)
+    return {"at": _iso(moment), "checked": len(results),
+            "fired": [r.alert["id"] for r in results if r.fired],
+            "failed_deliveries": sum(not d["ok"] for r in results if r.alert for d in r.alert["deliveries"]),
+            "rules": {r.rule_id: r.reason for r in results}}
 
 
 def _check_rule(client, names, config, rule, at: datetime, secret) -> CheckResult:
@@ -54,13 +73,15 @@ def _check_rule(client, names, config, rule, at: datetime, secret) -> CheckResul
     windows = spike.baseline_weeks * HOURS_PER_WEEK + RECENT_HOURS + 2
     response = client.search(index=names.mentions_alias, ignore_unavailable=True, allow_no_indices=True,
                              **trends.window_counts_query(rule.brand, at, windows, rule.window_minutes))
-    negative, total = trends.parse_window_counts(response, windows)
+    negative, total = trends.parse_window_counts(response, at, windows, rule.window_minutes)
     verdict = judge(negative, total, len(negative) - 1, spike)
     if not verdict.spike:
         return CheckResult(rule.id, rule.brand, False, False, verdict.reason)
     alert_id = _alert_id(rule.id, at)
-    if client.exists(index=names.alerts_alias, id=alert_id):
-        return CheckResult(rule.id, rule.brand, True, False, "already recorded for this window")
+    recorded = _recorded_alert(client, names, alert_id)
+    if recorded is not None:
+        alert = _redeliver(client, names, config, rule, recorded, secret)
+        return CheckResult(rule.id, rule.brand, True, False, "already recorded for this window", alert)
     last, storm_id = _last_alert(client, names, rule, at, len(negative) - 1)
     fired = should_fire(verdict, last, spike)
     if fired is None:
@@ -72,6 +93,28 @@ def _check_rule(client, names, config, rule, at: datetime, secret) -> CheckResul
     client.index(index=names.alerts_alias, id=alert_id, document=alert)
     log.info("alert %s for %s: %s", alert_id, rule.brand, verdict.reason)
     return CheckResult(rule.id, rule.brand, True, True, verdict.reason, alert)
+
+
+def _recorded_alert(client, names, alert_id: str) -> dict | None:
+    response = client.search(index=names.alerts_alias, size=1, query={"ids": {"values": [alert_id]}})
+    hits = response["hits"]["hits"]
+    return hits[0]["_source"] if hits else None
+
+
+def _redeliver(client, names, config, rule, alert: dict, secret) -> dict:
+    """A re-run of a recorded window retries only the channels that failed; delivered ones are not repeated."""
+    from nabd.alerts.delivery import channel_name
+
+    failed = {d["channel"] for d in alert["deliveries"] if not d["ok"]}
+    if not failed:
+        return alert
+    message = alert_message(config.brand(rule.brand), alert)
+    retried = {channel_name(c): deliver(c, alert, message, config.settings, secret).as_dict()
+               for c in rule.channels if channel_name(c) in failed}
+    alert["deliveries"] = [retried.get(d["channel"], d) for d in alert["deliveries"]]
+    client.index(index=names.alerts_alias, id=alert["id"], document=alert)
+    log.info("alert %s: retried %d failed deliveries", alert["id"], len(retried))
+    return alert
 
 
 def _alert_id(rule_id: str, at: datetime) -> str:
@@ -123,26 +166,6 @@ def _alert_document(client, names, rule, at: datetime, fired: Fired, alert_id: s
         "evidence_mentions": [{"id": p["id"], "url": p.get("url"), "text": p.get("text", "")[:500],
                                "engagement": p.get("engagement", {}).get("total", 0)} for p in posts[:EVIDENCE_POSTS]],
     }
-
-
-def alert_message(brand, alert: dict) -> AlertMessage:
-    """What the support team reads: the counts against normal, the topics, the terms, the posts."""
-    escalated = "تصعيد: " if alert["escalation"] else ""
-    subject = (f"[nabd] {escalated}ارتفاع في الإشارات السلبية عن {brand.name_ar} — {alert['severity']} "
-               f"({alert['negative_count']} مقابل {alert['baseline']['expected']:.0f} متوقعة)")
-    lines = [
-        subject,
-        f"{brand.name_en} ({brand.id}): {alert['negative_count']} negative mentions between "
-        f"{alert['window_start']} and {alert['window_end']} against {alert['baseline']['expected']:.1f} expected "
-        f"(negative share {alert['negative_share']:.0%}, p={alert['p_value']:.1e}, severity {alert['severity']}"
-        + (", escalating" if alert["escalation"] else "") + ").",
-        "Top complaint topics: " + (", ".join(f"{t['id']} ({t['count']})" for t in alert["top_topics"]) or "none"),
-        "Top terms: " + (", ".join(alert["top_terms"]) or "none"),
-        "Most engaged negative posts:",
-    ]
-    lines += [f"  • {post['url'] or post['id']} ({post['engagement']}): {post['text'][:200]}"
-              for post in alert["evidence_mentions"]]
-    return AlertMessage(subject=subject, text="\n".join(lines))
 
 
 def _iso(moment: datetime) -> str:
