@@ -220,8 +220,11 @@ def rising_terms_query(window: TrendWindow, sample_size: int = RISING_SAMPLE_SIZ
 
 
 def parse_rising_terms(response: dict) -> list[dict]:
+    """Most significant first; equal scores by count, then term, so a report is the same on every run."""
+    buckets = sorted(response["aggregations"]["sample"]["rising"]["buckets"],
+                     key=lambda b: (-b["score"], -b["doc_count"], b["key"]))
     return [{"term": b["key"], "count": b["doc_count"], "background": b["bg_count"], "score": round(b["score"], 4)}
-            for b in response["aggregations"]["sample"]["rising"]["buckets"]]
+            for b in buckets]
 
 
 # --- window counts for spike detection ------------------------------------------------------------
