@@ -41,6 +41,15 @@ if ! command -v mvn >/dev/null 2>&1; then
     die "nabd needs Maven (mvn) to fetch Elasticsearch from Maven Central: install it (e.g. apt-get install maven)"
   fi
 fi
+# The brand-health report prints its PDF with headless Chromium and needs fonts with Arabic glyphs.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${NABD_CHROMIUM:-}" ] || ! fc-list :lang=ar 2>/dev/null | grep -q .; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Chromium and Noto fonts (Arabic) with apt-get, for the brand-health report"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null
+  else
+    die "the brand-health report needs Chromium and an Arabic font: apt-get install chromium fonts-noto-core (or set NABD_CHROMIUM)"
+  fi
+fi
 .venv/bin/python -c 'from index.java import find_java_home; find_java_home(21, need_compiler=True)' \
   || die "see above: install a JDK 21 or newer, or set NABD_JAVA_HOME"
 say "ready"
