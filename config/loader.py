@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from config.errors import ConfigError, from_validation_error
 from config.models import AlertRule, AlertsFile, Brand, BrandsFile, Topic, TopicsFile
 from config.reading import display_path, read_mapping
-from config.references import ConfigFiles, reference_problems
+from config.references import ConfigFiles, reference_problems, signal_problems, topic_problems
 from config.settings import REPO_ROOT, Settings
 from config.sources import Source, SourcesFile
 from config.values import ConfigModel
@@ -92,6 +92,17 @@ def load_config(config_dir: str | Path | None = None) -> Config:
         alert_rules=rules,
         settings=settings,
     )
+
+
+def load_topics(path: str | Path) -> TopicsFile:
+    """Validate one topics.yaml on its own (the fixed topic ids present, the two signals, no duplicates)."""
+    path = Path(path)
+    topics = _validated(path, TopicsFile, "the keys 'topics' and 'signals'")
+    shown = display_path(path)
+    problems = [*topic_problems(shown, topics), *signal_problems(shown, topics)]
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return topics
 
 
 def resolve_config_dir(config_dir: str | Path | None) -> Path:
