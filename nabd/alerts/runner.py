@@ -54,16 +54,29 @@ def is_due(rule, at: datetime) -> bool:
     return (at.hour * 60 + at.minute) % rule.check_every_minutes == 0
 
 
-def run_alert_checks(at: datetime | str, config_dir: str | None = None) -> dict:
-    """What the alerts DAG and `nabd alerts check` call: plain values in, a small summary out."""
+class UndeliveredAlerts(RuntimeError):
+    """Alerts were recorded but some deliveries failed after their retries; a re-run re-sends only those."""
+
+
+def run_alert_checks(at: datetime | str, config_dir: str | None = None, fail_on_undelivered: bool = False) -> dict:
+    """What the alerts DAG and `nabd alerts check` call: plain values in, a small summary out.
+
+    With `fail_on_undelivered` (the DAG), failed deliveries raise after everything is recorded, so the
+    scheduler's retry of the same interval re-sends exactly what did not arrive.
+    """
     from config import load_config
 
     moment = datetime.fromisoformat(at) if isinstance(at, str) else at
     results = check_alerts(load_config(config_dir), moment)
-    return {"at": _iso(moment), "checked": len(results),
-            "fired": [r.alert["id"] for r in results if r.fired],
-            "failed_deliveries": sum(not d["ok"] for r in results if r.alert for d in r.alert["deliveries"]),
-            "rules": {r.rule_id: r.reason for r in results}}
+    summary = {"at": _iso(moment), "checked": len(results),
+               "fired": [r.alert["id"] for r in results if r.fired],
+               "failed_deliveries": sum(not d["ok"] for r in results if r.alert for d in r.alert["deliveries"]),
+               "rules": {r.rule_id: r.reason for r in results}}
+    log.info("alert check at %s: %s", summary["at"], summary)
+    if fail_on_undelivered and summary["failed_deliveries"]:
+        raise UndeliveredAlerts(f"{summary['failed_deliveries']} alert deliveries failed at {summary['at']} "
+                                "(recorded in nabd-alerts with the reason); a retry re-sends them")
+    return summary
 
 
 def _check_rule(client, names, config, rule, at: datetime, secret) -> CheckResult:
