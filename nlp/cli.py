@@ -40,6 +40,13 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     parser.add_argument("--device", default="auto", help="auto (CUDA where available, else CPU), cpu or cuda")
+    parser.add_argument("--heads-only", action="store_true",
+                        help="refit only the complaint, topic, churn, advocacy and spam heads on the frozen encoder "
+                             "of --output (or of --base-model, saved to --output), in minutes on CPU")
+    parser.add_argument("--topics", type=Path,
+                        help="topics file of --heads-only (default: topics.yaml of $NABD_CONFIG_DIR, else config/)")
+    parser.add_argument("--labeled", type=Path, action="append", default=[],
+                        help="--heads-only: an extra JSONL of `text`, `complaint`, `topics` (repeatable)")
     parser.set_defaults(handler=run_train)
 
 
@@ -52,9 +59,10 @@ def add_classify(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_eval(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("eval", help="measure the classifier on labeled JSONL (sentiment/sarcasm/dialect)")
+    parser = subparsers.add_parser("eval", help="measure the classifier on labeled JSONL (sentiment/sarcasm/dialect/complaint/topics/spam)")
     parser.add_argument("--input", type=Path, required=True,
-                        help="JSONL with `text` and gold `sentiment`, `sarcasm`, `dialect` (each optional)")
+                        help="JSONL with `text` and gold `sentiment`, `sarcasm`, `dialect`, `complaint`, `topics` "
+                             "(list of ids), `churn_intent`, `advocacy`, `spam` (each optional)")
     parser.add_argument("--output", type=Path, help="write the metrics as JSON here")
     _add_model_options(parser)
     parser.set_defaults(handler=run_eval)
@@ -74,6 +82,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    if args.heads_only:
+        return run_heads_only(args)
     steps = _train_steps(args)
     base_model = args.base_model
     if "tokenizer" in steps or "pretrain" in steps:
@@ -90,6 +100,25 @@ def run_train(args: argparse.Namespace) -> int:
         metrics = json.loads((output / "metrics.json").read_text())
         headline = metrics["dev"][metrics["headline"]]["sentiment"]
         print(f"model saved to {output}; {metrics['headline']} dev F1-PN {headline['f1_pn']:.4f}")
+    return 0
+
+
+def run_heads_only(args: argparse.Namespace) -> int:
+    from config.loader import resolve_config_dir
+    from nlp.model.heads_refit import HeadsRefitArguments, run_heads_refit
+
+    topics = args.topics or resolve_config_dir(None) / "topics.yaml"
+    source = args.base_model or args.output
+    output = run_heads_refit(HeadsRefitArguments(
+        model_dir=source, output_dir=args.output, topics_file=topics, labeled=tuple(args.labeled),
+        data_dir=args.data_dir, dev_dir=args.work_dir / "dev", cache_dir=args.work_dir / "heads",
+        seed=args.seed, threads=args.threads,
+    ))
+    record = json.loads((output / "metrics.json").read_text())["complaint_heads"]
+    dev = record["dev"]["torch"]["complaints_silver"]
+    print(f"complaint heads refit into {output} in {record['minutes']} min; dev complaint F1 "
+          f"{dev['complaint']['f1']:.4f}, topics micro-F1 {dev['topics']['micro_f1']:.4f}, "
+          f"spam F1 {record['dev']['torch']['spam']['spam']['f1']:.4f}; model card: {output / 'MODEL.md'}")
     return 0
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 DIALECT_LABELS = ("msa", "gulf", "egypt", "levant", "maghreb")
-GOLD_FIELDS = ("sentiment", "sarcasm", "dialect")
+GOLD_FIELDS = ("sentiment", "sarcasm", "dialect", "complaint", "topics", "churn_intent", "advocacy", "spam")
+BINARY_FIELDS = ("complaint", "churn_intent", "advocacy", "spam")
 
 
 def f1_per_label(gold: Sequence, predicted: Sequence, labels: Sequence) -> dict:
@@ -78,10 +79,69 @@ def dialect_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict:
     }
 
 
-def evaluate_predictions(gold_records: Sequence[dict], predictions: Sequence[dict]) -> dict:
-    """Compare gold labels (`sentiment`, `sarcasm`, `dialect`, each optional) with `nlp` objects."""
+def binary_metrics(gold: Sequence[bool], predicted: Sequence[bool]) -> dict:
+    """Precision, recall and F1 of the positive class, with the counts behind them."""
+    true_positive = sum(1 for g, p in zip(gold, predicted) if g and p)
+    predicted_count, gold_count = sum(map(bool, predicted)), sum(map(bool, gold))
+    precision = true_positive / predicted_count if predicted_count else 0.0
+    recall = true_positive / gold_count if gold_count else 0.0
+    return {
+        "count": len(gold),
+        "positives": gold_count,
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * true_positive / (predicted_count + gold_count) if predicted_count + gold_count else 0.0,
+    }
+
+
+def topic_metrics(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], labels: Sequence[str] = ()) -> dict:
+    """Per-topic precision/recall/F1 and micro and macro F1 (macro over topics with gold examples)."""
+    present = list(dict.fromkeys([*labels, *(t for topics in gold for t in topics), *(t for topics in predicted for t in topics)]))
+    per_topic = {
+        topic: binary_metrics([topic in g for g in gold], [topic in p for p in predicted]) for topic in present
+    }
+    true_positive = sum(len(set(g) & set(p)) for g, p in zip(gold, predicted))
+    predicted_count, gold_count = sum(len(set(p)) for p in predicted), sum(len(set(g)) for g in gold)
+    scored = [metrics["f1"] for metrics in per_topic.values() if metrics["positives"]]
+    return {
+        "count": len(gold),
+        "micro_f1": 2 * true_positive / (predicted_count + gold_count) if predicted_count + gold_count else 0.0,
+        "micro_precision": true_positive / predicted_count if predicted_count else 0.0,
+        "micro_recall": true_positive / gold_count if gold_count else 0.0,
+        "macro_f1": sum(scored) / len(scored) if scored else 0.0,
+        "per_topic": per_topic,
+    }
+
+
+def complaint_report(pairs: list[tuple[dict, dict]]) -> dict:
+    """Complaint, topic, churn, advocacy and spam metrics for the records that carry those labels."""
+    report: dict = {}
+    for field in BINARY_FIELDS:
+        scored = [(g[field], bool(p.get(field))) for g, p in pairs if isinstance(g.get(field), bool)]
+        if scored:
+            report[field] = binary_metrics(*zip(*scored))
+    topics = [(g["topics"], p.get("topics") or []) for g, p in pairs
+              if isinstance(g.get("topics"), list) and isinstance(g.get("complaint"), bool)]
+    if topics:
+        from config.models import TOPIC_IDS
+
+        report["topics"] = topic_metrics(*zip(*topics), labels=TOPIC_IDS)
+    return report
+
+
+def evaluate_predictions(gold_records: Sequence[dict], predictions: Sequence[dict], matcher=None) -> dict:
+    """Compare gold labels (`sentiment`, `sarcasm`, `dialect`, `complaint`, `topics`, `churn_intent`,
+    `advocacy`, `spam`, each optional) with `nlp` objects. With a topic matcher, complaint metrics
+    are also given on the posts that contain no seed phrase (`seed_free`), and for the matcher's
+    own weak labels (`matcher`)."""
     report: dict = {"count": len(gold_records)}
     pairs = list(zip(gold_records, predictions))
+    report.update(complaint_report(pairs))
+    if matcher is not None and any(isinstance(g.get("complaint"), bool) for g in gold_records):
+        matches = [matcher.labels_of(g["text"]) for g in gold_records]
+        seed_free = [pair for pair, labels in zip(pairs, matches) if not labels]
+        report["seed_free"] = {"count": len(seed_free), **complaint_report(seed_free)}
+        report["matcher"] = complaint_report(list(zip(gold_records, (_weak_labels(matcher, labels) for labels in matches))))
     sentiment = [(g["sentiment"], p["sentiment"]) for g, p in pairs if g.get("sentiment") in SENTIMENT_LABELS]
     if sentiment:
         report["sentiment"] = sentiment_metrics(*zip(*sentiment))
@@ -93,6 +153,13 @@ def evaluate_predictions(gold_records: Sequence[dict], predictions: Sequence[dic
     if dialect:
         report["dialect"] = dialect_metrics(*zip(*dialect))
     return report
+
+
+def _weak_labels(matcher, labels: set[str]) -> dict:
+    """The matcher's labels as an `nlp` object: a topic seed found makes a complaint."""
+    topics = sorted(label for label in labels if label in matcher.labels and label not in ("churn_intent", "advocacy"))
+    return {"complaint": bool(topics), "topics": topics,
+            "churn_intent": "churn_intent" in labels, "advocacy": "advocacy" in labels}
 
 
 def _sentiment_by_dialect(pairs: list[tuple[dict, dict]]) -> dict:
@@ -122,6 +189,28 @@ def summary_lines(report: dict) -> list[str]:
     if "dialect" in report:
         d = report["dialect"]
         lines.append(f"dialect: accuracy {d['accuracy']:.4f}  macro-F1 {d['macro_f1']:.4f}  (n={d['count']})")
+    lines.extend(complaint_lines(report))
+    for section, title in (("seed_free", "on posts with no seed phrase"), ("matcher", "of the seed matcher alone")):
+        if section in report:
+            lines.append(f"-- {title}" + (f" (n={report[section]['count']})" if "count" in report[section] else ""))
+            lines.extend("  " + line for line in complaint_lines(report[section]))
+    return lines
+
+
+def complaint_lines(report: dict) -> list[str]:
+    """Summary lines of the complaint, topic, signal and spam metrics."""
+    lines = []
+    for field in BINARY_FIELDS:
+        if field in report:
+            m = report[field]
+            lines.append(f"{field}: F1 {m['f1']:.4f}  precision {m['precision']:.4f}  recall {m['recall']:.4f}  "
+                         f"(n={m['count']}, positives {m['positives']})")
+    if "topics" in report:
+        t = report["topics"]
+        lines.append(f"topics: micro-F1 {t['micro_f1']:.4f}  macro-F1 {t['macro_f1']:.4f}  (n={t['count']})")
+        for topic, m in t["per_topic"].items():
+            lines.append(f"  {topic:18s} F1 {m['f1']:.4f}  precision {m['precision']:.4f}  recall {m['recall']:.4f}  "
+                         f"(positives {m['positives']})")
     return lines
 
 
@@ -155,6 +244,8 @@ def _labeled_record(path: Path, line_number: int, line: str) -> dict:
         "sentiment": lambda value: value in SENTIMENT_LABELS,
         "sarcasm": lambda value: isinstance(value, bool),
         "dialect": lambda value: value in DIALECT_LABELS,
+        "topics": lambda value: isinstance(value, list) and all(isinstance(topic, str) for topic in value),
+        **{field: (lambda value: isinstance(value, bool)) for field in BINARY_FIELDS},
     }
     for key, valid in checks.items():
         if record.get(key) is not None and not valid(record[key]):
@@ -166,7 +257,7 @@ def evaluate_file(classifier, path: Path) -> dict:
     """Classify every record of a labeled file and compare with its gold labels."""
     records = read_labeled_file(path)
     predictions = classifier.classify([record["text"] for record in records])
-    report = evaluate_predictions(records, predictions)
+    report = evaluate_predictions(records, predictions, matcher=getattr(classifier, "matcher", None))
     report["input"] = str(path)
     report["model"] = classifier.model_info
     return report

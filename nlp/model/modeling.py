@@ -8,7 +8,10 @@ import torch
 from torch import nn
 from transformers import BertConfig, BertModel, BertPreTrainedModel
 
-MULTICLASS = "multiclass"  # one label per text: softmax (the only kind the heads use so far)
+from config.models import TOPIC_IDS
+
+MULTICLASS = "multiclass"  # one label per text: softmax over the labels
+MULTILABEL = "multilabel"  # any number of labels per text: one sigmoid per label, thresholds in the config
 
 
 @dataclass(frozen=True)
@@ -19,25 +22,39 @@ class HeadSpec:
     labels: tuple[str, ...]
 
 
-# The head registry. Later heads (complaint, churn_intent, advocacy, spam; topics with a
-# multi-label kind) register here with their label sets; a model is built with any subset.
+# The head registry; a model is built with any subset. The complaint heads are multi-label: a
+# binary head has one label, `topics` one label per complaint topic (the fixed ids of DESIGN.md §3;
+# an analyst's topics.yaml may add more, see `heads_config(labels=...)`).
 HEAD_REGISTRY: dict[str, HeadSpec] = {
     "sentiment": HeadSpec(MULTICLASS, ("negative", "neutral", "positive")),
     "sarcasm": HeadSpec(MULTICLASS, ("false", "true")),
     "dialect": HeadSpec(MULTICLASS, ("msa", "gulf", "egypt", "levant", "maghreb")),
+    "complaint": HeadSpec(MULTILABEL, ("complaint",)),
+    "topics": HeadSpec(MULTILABEL, TOPIC_IDS),
+    "churn_intent": HeadSpec(MULTILABEL, ("churn_intent",)),
+    "advocacy": HeadSpec(MULTILABEL, ("advocacy",)),
+    "spam": HeadSpec(MULTILABEL, ("spam",)),
 }
 DEFAULT_HEADS = ("sentiment", "sarcasm", "dialect")
+COMPLAINT_HEADS = ("complaint", "topics", "churn_intent", "advocacy", "spam")
+DEFAULT_THRESHOLD = 0.5
 
 
-def heads_config(names=DEFAULT_HEADS) -> dict[str, dict]:
-    """The `heads` entry of the config for the named registry heads (id2label per head)."""
+def heads_config(names=DEFAULT_HEADS, labels: dict[str, tuple[str, ...]] | None = None) -> dict[str, dict]:
+    """The `heads` entry of the config for the named registry heads (id2label per head; a
+    threshold per label for multi-label heads). `labels` replaces a head's label set."""
     unknown = [name for name in names if name not in HEAD_REGISTRY]
     if unknown:
         raise ValueError(f"unknown heads {unknown}; registered: {sorted(HEAD_REGISTRY)}")
-    return {
-        name: {"kind": HEAD_REGISTRY[name].kind, "id2label": dict(enumerate(HEAD_REGISTRY[name].labels))}
-        for name in names
-    }
+    entries = {}
+    for name in names:
+        spec = HEAD_REGISTRY[name]
+        head_labels = tuple((labels or {}).get(name, spec.labels))
+        entry = {"kind": spec.kind, "id2label": dict(enumerate(head_labels))}
+        if spec.kind == MULTILABEL:
+            entry["thresholds"] = dict.fromkeys(head_labels, DEFAULT_THRESHOLD)
+        entries[name] = entry
+    return entries
 
 
 class NabdMultiTaskConfig(BertConfig):
@@ -57,9 +74,23 @@ class NabdMultiTaskConfig(BertConfig):
         return [id2label[str(index)] if str(index) in id2label else id2label[index] for index in range(len(id2label))]
 
 
+    def head_kind(self, name: str) -> str:
+        return self.heads[name]["kind"]
+
+    def thresholds(self, name: str) -> list[float]:
+        """The decision threshold of each label of a multi-label head, in label order."""
+        stored = self.heads[name].get("thresholds") or {}
+        return [float(stored.get(label, DEFAULT_THRESHOLD)) for label in self.head_labels(name)]
+
+
 def _head_entry(entry: dict) -> dict:
     # JSON turns integer keys into strings; keep them as strings everywhere for one shape.
-    return {"kind": entry["kind"], "id2label": {str(key): value for key, value in entry["id2label"].items()}}
+    shaped = {"kind": entry["kind"], "id2label": {str(key): value for key, value in entry["id2label"].items()}}
+    if entry["kind"] == MULTILABEL:
+        shaped["thresholds"] = {str(k): float(v) for k, v in (entry.get("thresholds") or {}).items()}
+    elif entry["kind"] != MULTICLASS:
+        raise ValueError(f"unknown head kind {entry['kind']!r}; expected {MULTICLASS!r} or {MULTILABEL!r}")
+    return shaped
 
 
 @dataclass
@@ -69,8 +100,25 @@ class MultiTaskOutput:
     logits: dict[str, torch.Tensor]
 
 
+class MultiLabelHead(nn.Module):
+    """A sigmoid head read from the encoder two ways: a linear layer over the masked mean and max
+    of the token vectors (deep), plus a learned weight per label for each vocabulary token (wide,
+    a bag of the tokenizer's subwords, scaled by 1/sqrt(length)) that keeps rare cue words."""
+
+    def __init__(self, hidden_size: int, vocab_size: int, num_labels: int):
+        super().__init__()
+        self.deep = nn.Linear(2 * hidden_size, num_labels)
+        self.wide = nn.Embedding(vocab_size, num_labels)
+
+    def forward(self, features: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        weights = attention_mask.unsqueeze(-1).to(features.dtype)
+        wide = (self.wide(input_ids) * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0).sqrt()
+        return self.deep(features) + wide
+
+
 class NabdMultiTaskModel(BertPreTrainedModel):
-    """Shared encoder, masked mean pooling, one linear head per configured task."""
+    """Shared encoder, masked mean pooling, one linear head per multi-class task and a
+    MultiLabelHead per multi-label task."""
 
     config_class = NabdMultiTaskConfig
     base_model_prefix = "bert"
@@ -79,10 +127,14 @@ class NabdMultiTaskModel(BertPreTrainedModel):
         super().__init__(config)
         self.bert = BertModel(config, add_pooling_layer=False)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
-        self.heads = nn.ModuleDict(
-            {name: nn.Linear(config.hidden_size, len(entry["id2label"])) for name, entry in config.heads.items()}
-        )
+        self.heads = nn.ModuleDict({name: self._new_head(entry) for name, entry in config.heads.items()})
         self.post_init()
+
+    def _new_head(self, entry: dict) -> nn.Module:
+        size = len(entry["id2label"])
+        if entry["kind"] == MULTILABEL:
+            return MultiLabelHead(self.config.hidden_size, self.config.vocab_size, size)
+        return nn.Linear(self.config.hidden_size, size)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None) -> MultiTaskOutput:
@@ -91,14 +143,36 @@ class NabdMultiTaskModel(BertPreTrainedModel):
         hidden = self.bert(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
         ).last_hidden_state
-        pooled = self.dropout(mean_pool(hidden, attention_mask))
-        return MultiTaskOutput(logits={name: head(pooled) for name, head in self.heads.items()})
+        return MultiTaskOutput(logits=self.head_logits(hidden, input_ids, attention_mask))
+
+    def head_logits(self, hidden: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict:
+        """Every head's logits from the encoder's last hidden states."""
+        pooled = mean_pool(hidden, attention_mask)
+        features = None
+        logits = {}
+        for name, head in self.heads.items():
+            if isinstance(head, MultiLabelHead):
+                if features is None:
+                    features = self.dropout(pooled_features(hidden, attention_mask, pooled))
+                logits[name] = head(features, input_ids, attention_mask)
+            else:
+                logits[name] = head(self.dropout(pooled))
+        return logits
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     """Average the token vectors of real (non-padding) tokens."""
     weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+
+
+def pooled_features(hidden: torch.Tensor, attention_mask: torch.Tensor, mean: torch.Tensor | None = None) -> torch.Tensor:
+    """The multi-label heads' input: masked mean and masked max of the token vectors, concatenated."""
+    if mean is None:
+        mean = mean_pool(hidden, attention_mask)
+    padding = (attention_mask == 0).unsqueeze(-1)
+    maximum = hidden.masked_fill(padding, -1e4).max(dim=1).values
+    return torch.cat([mean, maximum], dim=-1)
 
 
 class LogitsTuple(nn.Module):

@@ -17,6 +17,8 @@ BACKENDS = ("torch", "onnx")
 ONNX_FILE = Path("onnx") / "model.int8.onnx"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "nabd-arabic-mini"
 REQUIRED_HEADS = ("sentiment", "sarcasm", "dialect")
+TOPICS_SNAPSHOT = "topics.yaml"  # the topics the complaint heads were refit with (seeds for evidence)
+SIGNAL_HEADS = ("churn_intent", "advocacy")
 
 
 class ModelLoadError(RuntimeError):
@@ -26,7 +28,8 @@ class ModelLoadError(RuntimeError):
 class Classifier:
     """Classifies texts with a multi-task model through PyTorch or ONNX Runtime."""
 
-    def __init__(self, model_dir: Path, config, tokenizer, runner, batch_size: int = 64, max_length: int = 128):
+    def __init__(self, model_dir: Path, config, tokenizer, runner, batch_size: int = 64, max_length: int = 128,
+                 matcher=None):
         self.model_dir = model_dir
         self.config = config
         self.tokenizer = tokenizer
@@ -34,6 +37,9 @@ class Classifier:
         self.batch_size = batch_size
         self.max_length = min(max_length, config.max_position_embeddings)
         self.head_labels = {name: config.head_labels(name) for name in config.heads}
+        self.multilabel = {name for name in config.heads if config.head_kind(name) == "multilabel"}
+        self.thresholds = {name: np.array(config.thresholds(name), dtype=np.float32) for name in self.multilabel}
+        self.matcher = matcher
 
     @classmethod
     def load(cls, model_dir: str | Path = DEFAULT_MODEL_DIR, backend: str = "torch", **options) -> Classifier:
@@ -44,6 +50,7 @@ class Classifier:
         config = _load_config(model_dir)
         tokenizer = _load_tokenizer(model_dir)
         runner = _TorchRunner(model_dir, config) if backend == "torch" else _OnnxRunner(model_dir, config)
+        options.setdefault("matcher", _load_matcher(model_dir) if "complaint" in config.heads else None)
         return cls(model_dir, config, tokenizer, runner, **options)
 
     @property
@@ -65,8 +72,36 @@ class Classifier:
             batch = order[start : start + self.batch_size]
             input_ids, attention_mask = _pad([encoded[index] for index in batch], self.tokenizer.pad_token_id)
             for name, logits in self.runner(input_ids, attention_mask).items():
-                probabilities[name][batch] = _softmax(logits)
-        return [self._nlp_record(probabilities, row) for row in range(len(texts))]
+                probabilities[name][batch] = _sigmoid(logits) if name in self.multilabel else _softmax(logits)
+        records = [self._nlp_record(probabilities, row) for row in range(len(texts))]
+        if "complaint" in self.head_labels:
+            for text, record, row in zip(texts, records, range(len(texts))):
+                record.update(self._complaint_fields(text, probabilities, row))
+        return records
+
+    def _complaint_fields(self, text: str, probabilities: dict[str, np.ndarray], row: int) -> dict:
+        """complaint, topics, churn_intent, advocacy, spam (spam is never a complaint) and the
+        matcher's evidence for the labels given."""
+        fields: dict = {}
+        spam_score = float(probabilities["spam"][row][0]) if "spam" in probabilities else 0.0
+        fields["spam"] = bool("spam" in probabilities and spam_score >= self.thresholds["spam"][0])
+        if "spam" in probabilities:
+            fields["spam_score"] = round(spam_score, 4)
+        complaint_score = float(probabilities["complaint"][row][0])
+        fields["complaint"] = bool(complaint_score >= self.thresholds["complaint"][0]) and not fields["spam"]
+        fields["complaint_score"] = round(complaint_score, 4)
+        topics = []
+        if fields["complaint"] and "topics" in probabilities:
+            hits = probabilities["topics"][row] >= self.thresholds["topics"]
+            topics = [label for label, hit in zip(self.head_labels["topics"], hits) if hit]
+        fields["topics"] = topics
+        for signal in SIGNAL_HEADS:
+            if signal in probabilities:
+                fields[signal] = bool(probabilities[signal][row][0] >= self.thresholds[signal][0]) and not fields["spam"]
+        given = {*topics, *(signal for signal in SIGNAL_HEADS if fields.get(signal))}
+        evidence = self.matcher.match(text) if self.matcher is not None and given else []
+        fields["evidence"] = [item.record() for item in evidence if item.label in given]
+        return fields
 
     def _nlp_record(self, probabilities: dict[str, np.ndarray], row: int) -> dict:
         record: dict = {"model": self.model_info}
@@ -102,6 +137,17 @@ def _load_config(model_dir: Path):
     if missing:
         raise ModelLoadError(f"{config_file} lacks the classifier heads {missing} (is this a fine-tuned nabd model?)")
     return NabdMultiTaskConfig.from_pretrained(str(model_dir))
+
+
+def _load_matcher(model_dir: Path):
+    """The evidence matcher over the topics the heads were refit with (none when absent)."""
+    from nlp.complaints.matcher import TopicMatcher
+
+    path = model_dir / TOPICS_SNAPSHOT
+    if not path.is_file():
+        logger.warning("%s has no %s: complaint labels will carry no evidence", model_dir, TOPICS_SNAPSHOT)
+        return None
+    return TopicMatcher.from_file(path)
 
 
 def _load_tokenizer(model_dir: Path):
@@ -169,6 +215,10 @@ def _pad(sequences: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarra
         input_ids[row, : len(sequence)] = sequence
         attention_mask[row, : len(sequence)] = 1
     return input_ids, attention_mask
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-logits))
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -1,0 +1,60 @@
+"""The complaint-heads section of a model card (MODEL.md), rewritten after every heads-only refit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def update_model_card(path: Path, record: dict, start: str, end: str) -> None:
+    """Replace (or append) the section between the `start` and `end` markers with `record`'s summary."""
+    section = "\n".join([start, *card_lines(record), end])
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def card_lines(record: dict) -> list[str]:
+    dev = record["dev"]["torch"]["complaints_silver"]
+    spam = record["dev"]["torch"]["spam"].get("spam", {})
+    data = record["data"]
+    lines = [
+        "## Complaint heads (heads-only refit)",
+        "",
+        f"Refit {record['refit_at']} in {record['minutes']} min on the frozen encoder (`nabd train --heads-only`).",
+        f"Topics file: {len(record['topics'])} labels ({', '.join(f'{k} {v} seeds' for k, v in record['topics'].items())}).",
+        f"Change since the last refit: {record['topics_change'] or 'none'}.",
+        f"Data: silver train {data['silver_train']}, silver dev {data['silver_dev']}, weak labels {data['weak']}, "
+        f"analyst files {data['labeled'] or 'none'}, spam train {data['spam_train']}, spam dev {data['spam_dev']}.",
+        "",
+        "Held-out silver dev (through the inference path, PyTorch):",
+        "",
+        "| label | F1 | precision | recall | positives |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for field in ("complaint", "churn_intent", "advocacy"):
+        if field in dev:
+            lines.append(_row(field, dev[field]))
+    topics = dev.get("topics", {})
+    for topic, metrics in topics.get("per_topic", {}).items():
+        lines.append(_row(f"topic `{topic}`", metrics))
+    if spam:
+        lines.append(_row("spam (spam dev)", spam))
+    seed_free = dev.get("seed_free", {})
+    lines += [
+        "",
+        f"Topics micro-F1 {topics.get('micro_f1', 0):.3f}, macro-F1 {topics.get('macro_f1', 0):.3f}. "
+        f"On the {seed_free.get('count', 0)} dev posts without any seed phrase: complaint F1 "
+        f"{seed_free.get('complaint', {}).get('f1', 0):.3f}, topics micro-F1 {seed_free.get('topics', {}).get('micro_f1', 0):.3f}.",
+        f"Thresholds (tuned out of fold on the train split): {record['thresholds']}.",
+        "History of refits: `metrics.json` → `complaint_heads.history`.",
+    ]
+    return lines
+
+
+def _row(name: str, metrics: dict) -> str:
+    return (f"| {name} | {metrics['f1']:.3f} | {metrics['precision']:.3f} | {metrics['recall']:.3f} | "
+            f"{metrics['positives']} |")
