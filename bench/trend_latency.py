@@ -19,6 +19,7 @@ rebuild); `--keep-node` leaves the node running, `--drop` removes the indices af
 from __future__ import annotations
 
 import argparse
+import copy
 import gzip
 import itertools
 import json
@@ -65,13 +66,15 @@ NEUTRAL = ["أحد جرب", "كم سعر الباقة", "متى يفتح الف�
            "إعلان", "هل يوجد تطبيق", "تحديث جديد نزل", "خبر عن"]
 CHURN = ["بلغي الاشتراك", "بحول على المنافس", "آخر مرة أتعامل معكم", "ألغيت حسابي"]
 ADVOCACY = ["أنصحكم فيهم", "جربوه ما راح تندمون", "أنصح الكل فيه"]
-# Storm words: each brand has a few negative storms (a few hours) about one thing.
+# Storm words: each brand has a few negative storms (a few hours) about one thing. Each storm post uses
+# two or three of its words in its own order among other words, as people write (not copy-paste, which
+# significant_text's filter_duplicate_text would rightly count once).
 STORMS = {
-    "sahm": ["انقطاع الانترنت في الرياض", "الشبكة طايحة في جدة", "خصم رصيد بدون سبب"],
-    "najm": ["الشريحة الجديدة ما تشتغل", "عطل في شبكة الجيل الخامس"],
-    "rafeeq": ["التطبيق يطلع خطأ عند الدفع", "الطلبات ضايعة من الصبح", "المندوب يلغي الطلب"],
-    "tawseel": ["الشحنات متأخرة اسبوع", "رسوم توصيل مخفية"],
-    "dana": ["البطاقة انخصمت مرتين", "التحويل معلق من يومين", "تطبيق البنك ما يفتح"],
+    "sahm": ["انقطاع الانترنت الرياض فاصل", "الشبكة طايحة جدة تغطية", "خصم رصيد سحب مبلغ"],
+    "najm": ["الشريحة الجديدة تفعيل معطلة", "عطل شبكة الجيل الخامس"],
+    "rafeeq": ["التطبيق خطأ الدفع يعلق", "الطلبات ضايعة اختفت الصبح", "المندوب يلغي الطلب كنسل"],
+    "tawseel": ["الشحنات متأخرة اسبوع تتبع", "رسوم مخفية إضافية فاتورة"],
+    "dana": ["البطاقة انخصمت مرتين عملية", "التحويل معلق يومين حوالة", "تطبيق البنك يفتح تحديث"],
 }
 STORM_SIZE = 400     # negative mentions per storm, within 3 hours
 
@@ -150,7 +153,9 @@ class MentionMaker:
         advocacy = sentiment == "positive" and rng.random() < 0.12
         parts = [self._words(rng.randrange(1, 4)), alias]
         if storm:
-            parts.append(storm_words)
+            words = storm_words.split()
+            parts.append(" ".join(rng.sample(words, rng.choice((2, 3)))))
+            parts.append(self._words(1))
         if topics:
             parts.append(rng.choice(self.seeds[topics[0]]))
         parts.append(rng.choice({"negative": NEGATIVE, "positive": POSITIVE, "neutral": NEUTRAL}[sentiment]))
@@ -264,11 +269,23 @@ def trend_queries(run: int) -> dict[str, tuple[str, dict]]:
         "rising_terms_1h": ("rising negative terms, 1 hour (alert evidence)",
                             trends.rising_terms_query(trends.TrendWindow(brand=brand_id, start=alert_at - timedelta(hours=1),
                                                                          end=alert_at, interval="hour"))),
+        "rising_terms_1d_before": ("rising negative terms, 1 day, without the sampler and shard_min_doc_count (before)",
+                                   without_remedies(trends.rising_terms_query(window(1)))),
         "window_counts_4w": ("alert window counts: 4 weeks + 26 h of hourly windows",
                              trends.window_counts_query(brand_id, alert_at, 4 * 168 + 26, 60)),
         "baseline_match_all": ("baseline: match_all count, size 0",
                                {"size": 0, "track_total_hits": True, "query": {"match_all": {}}}),
     }
+
+
+def without_remedies(body: dict) -> dict:
+    """The rising-terms query as it was before its remedies (no sampler, no shard_min_doc_count), to compare."""
+    body = copy.deepcopy(body)
+    significant = body["aggs"]["sample"]["aggs"]["rising"]["significant_text"]
+    significant.pop("shard_min_doc_count", None)
+    body["aggs"] = {"rising": {"significant_text": significant}}
+    body["query"] = body["query"]["function_score"]["query"]
+    return body
 
 
 def measure(client, names, runs: int, warmup: int) -> dict[str, dict]:
