@@ -56,6 +56,7 @@ class Brand(ConfigModel):
     timezone: TimeZone
     languages: UniqueList[Language] = Field(default=["ar", "ar-Latn", "en"], min_length=1)
     report_language: ReportLanguage | None = None
+    report_to: UniqueList[Email] = []
 
     @field_validator("exclude_terms")
     @classmethod

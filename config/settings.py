@@ -108,6 +108,7 @@ class ReportSettings(ConfigModel):
 
     default_language: Literal["ar", "en"] = "ar"
     digits: Literal["arabic", "western"] = "arabic"
+    send_hour: int = Field(default=7, ge=0, le=23)  # local hour (brand's time zone) the daily report goes out
 
 
 class Settings(ConfigModel):

@@ -13,7 +13,7 @@ import pytest
 
 from tests.dags.airflow_commands import DAGS_DIR, REPO_ROOT, airflow_environment
 
-EXPECTED_DAGS = {"collect_hourly", "collect_daily", "enrich_and_index", "maintenance", "alerts"}
+EXPECTED_DAGS = {"collect_hourly", "collect_daily", "enrich_and_index", "maintenance", "alerts", "brand_health_daily"}
 SCHEDULED_TIMETABLES = {"CronDataIntervalTimetable", "AssetTriggeredTimetable"}
 ALLOWED_TOP_LEVEL_IMPORTS = {"__future__", "airflow.sdk", "nabd_dag_defaults"}
 PARSE_TIME_SECRETS = {"Variable", "Connection", "BaseHook", "get_connection", "environ", "getenv"}
