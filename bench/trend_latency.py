@@ -7,7 +7,8 @@ but realistic mentions under a private prefix (five brands, 75 days, daily rhyth
 sentiment, sarcasm, dialect, complaint and topics, churn, advocacy, spam; Arabic texts built from
 the complaint seeds of config/topics.yaml, sentiment phrases and a filler vocabulary taken from
 real Arabic tweets in ../shared/data; a few negative storms per brand with their own words, so
-significant_text has something to find), then runs every trend query `--runs` times, warm, with
+significant_text has something to find), indexed day by day in time order as hourly crawls would
+(`--order random` scatters them instead), then runs every trend query `--runs` times, warm, with
 brands and windows varied per run and the shard request cache off (each real query is new).
 A `match_all` count runs interleaved with them as the noise baseline. Prints a Markdown table of
 client-side latency (p50/p95/max, ms) and the server's own `took`.
@@ -127,7 +128,7 @@ class MentionMaker:
     def _words(self, count: int) -> str:
         return " ".join(self.rng.choices(self.filler, cum_weights=self.filler_cum, k=count))
 
-    def make(self, n: int, storm: tuple | None = None) -> dict:
+    def make(self, n: int, storm: tuple | None = None, day_number: int | None = None) -> dict:
         rng = self.rng
         if storm:
             brand_id, storm_words, storm_start = storm
@@ -136,7 +137,7 @@ class MentionMaker:
             sentiment = "negative"
         else:
             brand = self._pick(BRANDS, self.brand_cum)
-            day = self.first_day + timedelta(days=rng.randrange(DAYS))
+            day = self.first_day + timedelta(days=rng.randrange(DAYS) if day_number is None else day_number)
             hour = self._pick(range(24), self.hour_cum)
             published = day + timedelta(hours=hour, seconds=rng.randrange(3600))
             sentiment = self._pick(("negative", "positive", "neutral"), self.sentiment_cum)
@@ -185,17 +186,31 @@ class MentionMaker:
                     "spam_score": 0.95 if spam else 0.02},
         }
 
-    def mentions(self, count: int):
+    def mentions(self, count: int, order: str = "chronological"):
+        """`count` mentions. Chronological: day by day, in time order within each day, as hourly crawls
+        index them; random: every mention on a random day (a brand-day scattered over its month)."""
         storm_docs = min(count // 10, STORM_SIZE * len(self.storms))
         per_storm = storm_docs // len(self.storms)
+        regular = count - per_storm * len(self.storms)
+        if order == "random":
+            n = 0
+            for storm in self.storms:
+                for _ in range(per_storm):
+                    yield self.make(n, storm)
+                    n += 1
+            for n in range(n, count):
+                yield self.make(n)
+            return
         n = 0
-        for storm in self.storms:
-            for _ in range(per_storm):
-                yield self.make(n, storm)
-                n += 1
-        while n < count:
-            yield self.make(n)
-            n += 1
+        for day_number in range(DAYS):
+            day_count = regular // DAYS + (1 if day_number < regular % DAYS else 0)
+            day = [self.make(n + i, day_number=day_number) for i in range(day_count)]
+            n += day_count
+            for storm in self.storms:
+                if (storm[2] - self.first_day).days == day_number:
+                    day += [self.make(n + i, storm) for i in range(per_storm)]
+                    n += per_storm
+            yield from sorted(day, key=lambda mention: mention["@timestamp"])
 
 
 # --- indexing ---------------------------------------------------------------------------------------
@@ -216,7 +231,7 @@ def drop(client, names) -> None:
         client.indices.delete_index_template(name=names.mentions_template)
 
 
-def index_mentions(client, names, count: int, seed: int) -> dict:
+def index_mentions(client, names, count: int, seed: int, order: str) -> dict:
     from elasticsearch import helpers
 
     from index.bulk import mention_action
@@ -227,7 +242,7 @@ def index_mentions(client, names, count: int, seed: int) -> dict:
     maker = MentionMaker(seed)
     started = time.perf_counter()
     indexed = failed = 0
-    actions = (mention_action(m, names) for m in maker.mentions(count))
+    actions = (mention_action(m, names) for m in maker.mentions(count, order))
     for ok, _ in helpers.streaming_bulk(client, actions, chunk_size=2000, raise_on_error=False, max_retries=3):
         indexed += ok
         failed += not ok
@@ -331,6 +346,8 @@ def main() -> int:
     parser.add_argument("--heap", default="1g", help="heap of the benchmark's local node")
     parser.add_argument("--es-url", help="use this cluster instead of starting a local node")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--order", choices=["chronological", "random"], default="chronological",
+                        help="indexing order: day by day as crawls index (default), or every mention on a random day")
     parser.add_argument("--reindex", action="store_true", help="rebuild the index even if it holds --docs")
     parser.add_argument("--drop", action="store_true", help="remove the benchmark indices afterwards")
     parser.add_argument("--keep-node", action="store_true", help="leave the local node running")
@@ -359,7 +376,7 @@ def main() -> int:
         loaded = None
         if args.reindex or indexed_count(client, names) != args.docs:
             print(f"indexing {args.docs:,} synthetic mentions into {names.mentions_alias} ...", file=sys.stderr)
-            loaded = index_mentions(client, names, args.docs, args.seed)
+            loaded = index_mentions(client, names, args.docs, args.seed, args.order)
         count = indexed_count(client, names)
         version = next(iter(client.nodes.info(node_id="_local", filter_path="nodes.*.version")["nodes"].values()))["version"]
         segments = client.cat.segments(index=names.mentions_alias, format="json")
@@ -376,7 +393,7 @@ def main() -> int:
           f"{len({s['index'] for s in segments})} monthly indices ({len(segments)} segments)")
     print(f"command: nice {Path(sys.executable).name} {' '.join(sys.argv)}")
     if loaded:
-        print(f"indexing: {loaded['indexed']:,} indexed, {loaded['failed']} failed, {loaded['seconds']} s")
+        print(f"indexing ({args.order} order): {loaded['indexed']:,} indexed, {loaded['failed']} failed, {loaded['seconds']} s")
     print(f"\n| query | runs | p50 (ms) | p95 (ms) | max (ms) | server took p95 (ms) | p95 ≤ 200 ms |")
     print("|---|---:|---:|---:|---:|---:|:---:|")
     for name, row in results.items():
