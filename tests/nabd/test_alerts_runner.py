@@ -6,13 +6,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import yaml
-from alert_receivers import free_port, start_smtp_receiver, start_webhook_receiver
 
 from config import load_config
 from index.bulk import mention_action
 from index.templates import setup
 from nabd.alerts.runner import check_alerts
 from nabd.cli import main
+from tests.support.receivers import free_port, set_smtp, start_plain_smtp, start_webhook_receiver
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 HISTORY_HOURS = 4 * 168 + 30
@@ -59,27 +59,25 @@ def index_mentions(es_client, index_names, records: list[dict]) -> None:
 
 
 @pytest.fixture
-def receivers():
-    webhooks, smtp = start_webhook_receiver(), start_smtp_receiver()
-    yield webhooks, smtp
+def receivers(test_config_dir):
+    """A webhook receiver and a plain SMTP server, the test configuration's smtp pointed at the latter."""
+    webhooks, (controller, inbox) = start_webhook_receiver(), start_plain_smtp()
+    set_smtp(test_config_dir, host="127.0.0.1", port=controller.port, starttls=False)
+    yield webhooks, inbox
     webhooks.server.shutdown()
-    smtp.controller.stop()
+    controller.stop()
 
 
 @pytest.fixture
 def alert_config(test_config_dir, receivers, monkeypatch):
     """One rule for sahm delivering to Slack, a generic webhook and e-mail, all on loopback."""
-    webhooks, smtp = receivers
+    webhooks, _ = receivers
     (test_config_dir / "alerts.yaml").write_text(yaml.safe_dump({"alert_rules": [{
         "id": "sahm_negative_spike", "brand": "sahm", "window_minutes": 60, "check_every_minutes": 15,
         "min_negative": 10, "min_negative_share": 0.3, "sensitivity": 3.0, "cooldown_minutes": 180,
         "channels": [{"type": "slack", "url_env": "NABD_TEST_SLACK_URL"},
                      {"type": "webhook", "url_env": "NABD_TEST_WEBHOOK_URL"},
                      {"type": "email", "to": ["cx-leads@sahm.example"]}]}]}), encoding="utf-8")
-    settings_path = test_config_dir / "settings.yaml"
-    settings = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
-    settings["smtp"].update(host="127.0.0.1", port=smtp.port, starttls=False)
-    settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("NABD_TEST_SLACK_URL", webhooks.url("/slack"))
     monkeypatch.setenv("NABD_TEST_WEBHOOK_URL", webhooks.url("/hook"))
     return load_config(test_config_dir)

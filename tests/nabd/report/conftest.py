@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from index.bulk import mention_action
 from index.templates import brand_keywords, setup
@@ -31,11 +30,3 @@ def report_config(test_config_dir, indexed_mentions):
     from config import load_config
 
     return load_config(test_config_dir)
-
-
-def set_smtp(config_dir, **smtp) -> None:
-    """Rewrites the smtp section of the test configuration's settings.yaml."""
-    path = config_dir / "settings.yaml"
-    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
-    settings["smtp"].update(smtp)
-    path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")

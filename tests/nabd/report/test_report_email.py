@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import set_smtp
 from nabd.report.build import build_and_send_report
 from nabd.report.mail import DeliveryError
 from report_mentions import DAY
-from report_smtp import PASSWORD, USERNAME, free_port, start_smtp
+
+from tests.support.receivers import PASSWORD, USERNAME, free_port, set_smtp, start_smtp
 
 SENDER = "nabd-reports@sahm.example"
 RECIPIENTS = ["cx-lead@sahm.example", "marketing@sahm.example"]

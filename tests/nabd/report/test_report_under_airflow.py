@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from report_mentions import DAY
-from report_smtp import PASSWORD, USERNAME, start_smtp
 
 from tests.dags.airflow_commands import airflow_environment, run_airflow
+from tests.support.receivers import PASSWORD, USERNAME, set_smtp, start_smtp
 
 # The hourly run covering [04:00, 05:00) UTC on 2026-11-22 contains 07:00 in Riyadh: the report of the 21st.
 LOGICAL_DATE = "2026-11-22T05:00:00+00:00"
@@ -15,14 +15,9 @@ LOGICAL_DATE = "2026-11-22T05:00:00+00:00"
 
 @pytest.fixture
 def smtp_server(tmp_path, test_config_dir):
-    import yaml
-
     controller, inbox, certificate = start_smtp(tmp_path)
-    path = test_config_dir / "settings.yaml"
-    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
-    settings["smtp"].update(host="127.0.0.1", port=controller.port, starttls=True, username=USERNAME,
-                            password_env="NABD_TEST_SMTP_PASSWORD", sender="nabd-reports@sahm.example")
-    path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    set_smtp(test_config_dir, host="127.0.0.1", port=controller.port, starttls=True, username=USERNAME,
+             password_env="NABD_TEST_SMTP_PASSWORD", sender="nabd-reports@sahm.example")
     yield inbox, certificate
     controller.stop()
 

@@ -1,32 +1,46 @@
-"""A real SMTP server on loopback for the report's delivery tests: STARTTLS with a fresh certificate, AUTH."""
+"""Real receivers on loopback for delivery tests: an SMTP server (plain, or STARTTLS with a fresh certificate and
+AUTH) and an HTTP server that records webhook posts; plus pointing a test configuration's smtp at one."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 import ssl
+import threading
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import yaml
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 USERNAME = "reports@sahm.example"
 PASSWORD = "s3cret-Pa55"
 
 
 def free_port() -> int:
+    """A loopback port nothing listens on (bound and released; also usable as a 'server down' address)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
+
+def set_smtp(config_dir: Path, **smtp) -> None:
+    """Rewrites the smtp section of a test configuration's settings.yaml."""
+    path = config_dir / "settings.yaml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings["smtp"].update(smtp)
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A one-day certificate for 127.0.0.1 and its key, as PEM files; (certificate, key)."""
@@ -81,3 +95,57 @@ def start_smtp(folder: Path) -> tuple[Controller, Inbox, Path]:
                             authenticator=inbox.authenticate)
     controller.start()
     return controller, inbox, cert
+
+
+def start_plain_smtp() -> tuple[Controller, Inbox]:
+    """A started server without TLS or AUTH, as a local relay would be; (controller, inbox)."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller, inbox
+
+
+@dataclass
+class Post:
+    path: str
+    headers: dict
+    body: dict
+
+
+@dataclass
+class WebhookReceiver:
+    """Answers POSTs with queued status codes (200 once the queue is empty) and records every post."""
+
+    server: ThreadingHTTPServer
+    posts: list[Post] = field(default_factory=list)
+    statuses: deque = field(default_factory=deque)
+
+    def url(self, path: str) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def posts_to(self, path: str) -> list[dict]:
+        return [post.body for post in self.posts if post.path == path]
+
+
+def start_webhook_receiver() -> WebhookReceiver:
+    receiver: WebhookReceiver
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            length = int(self.headers.get("Content-Length", 0))
+            body = json.loads(self.rfile.read(length).decode("utf-8"))
+            receiver.posts.append(Post(self.path, dict(self.headers), body))
+            status = receiver.statuses.popleft() if receiver.statuses else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver = WebhookReceiver(server)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return receiver
