@@ -77,7 +77,8 @@ class Brand(ConfigModel):
 
 
 class Topic(ConfigModel):
-    """A complaint topic (or loyalty signal): its bilingual names, description and keyword seeds."""
+    """A complaint topic (or loyalty signal): its bilingual names, description, keyword seeds
+    (whole phrases) and aspect words (found near a complaint cue of the file, they are evidence too)."""
 
     id: LabelId
     name_ar: Text
@@ -85,6 +86,7 @@ class Topic(ConfigModel):
     description_ar: Text
     description_en: Text
     seeds: UniqueList[Text] = Field(min_length=1)
+    aspects: UniqueList[Text] = []
 
 
 class Channel(ConfigModel):
@@ -144,6 +146,7 @@ class TopicsFile(ConfigModel):
 
     topics: list[Topic] = Field(min_length=1)
     signals: list[Topic] = Field(min_length=1)
+    complaint_cues: UniqueList[Text] = []
 
 
 class AlertsFile(ConfigModel):

@@ -22,8 +22,9 @@ SPAM_FILE = "arabic_lowquality_tweets.jsonl.gz"
 SPAM_LABELS = frozenset({"low_quality", "scam"})  # tweet-level collections (account timelines are skipped)
 # Customer posts scanned by the matcher for weak labels (silver texts are excluded).
 WEAK_SOURCES = ("elsahar_reviews", "masc", "saudi_tourism_reviews", "absa_hotels_ar", "marsa")
-# Genuine tweets: the spam head's negatives (no genuine class exists at tweet level).
-GENUINE_SOURCES = ("arsas", "astd", "arsarcasm_v2_train", "marsa", "semeval2017_task4_ar")
+# Genuine tweets and reviews: the spam head's negatives (no genuine class exists at tweet level).
+GENUINE_SOURCES = ("arsas", "astd", "arsarcasm_v2_train", "marsa", "semeval2017_task4_ar", "elsahar_reviews", "masc",
+                   "saudi_tourism_reviews", "absa_hotels_ar")
 SIGNALS = ("churn_intent", "advocacy")
 DEV_FRACTION = 0.2
 SPLIT_SALT = "nabd-complaints-split-v1"
@@ -168,25 +169,25 @@ def strip_retweet(text: str) -> str:
 
 
 def genuine_texts(data_dir: Path, count: int, seed: int, extra: Iterable[str] = ()) -> list[str]:
-    """A seeded sample of ordinary posts from the sentiment sets (plus `extra` customer posts)."""
-    pool: list[str] = list(extra)
+    """Every `extra` customer post plus a seeded sample of `count` ordinary tweets and reviews."""
+    pool: list[str] = []
     for name in GENUINE_SOURCES:
         path = data_dir / f"{name}.jsonl.gz"
         if path.is_file():
             pool.extend(strip_retweet(record["text"]) for _, record in read_jsonl(path) if isinstance(record.get("text"), str))
     rng = random.Random(seed)
-    return rng.sample(pool, min(count, len(pool)))
+    return [*extra, *rng.sample(pool, min(count, len(pool)))]
 
 
 def spam_split(data_dir: Path, per_class: int, seed: int, extra_genuine: Iterable[str] = ()) -> tuple[list[HeadExample], list[dict]]:
     """Spam-vs-genuine training examples and a hash-chosen dev split (`text`, `spam`)."""
     rng = random.Random(seed)
     spam = _unique(spam_texts(data_dir))
-    genuine = _unique(genuine_texts(data_dir, per_class * 2, seed, extra_genuine))
+    genuine = _unique(genuine_texts(data_dir, per_class, seed, extra_genuine))
     spam_keys = {post_key(text) for text in spam}
     genuine = [text for text in genuine if post_key(text) not in spam_keys]
     records = [{"text": t, "spam": True} for t in rng.sample(spam, min(per_class, len(spam)))]
-    records += [{"text": t, "spam": False} for t in genuine[:per_class]]
+    records += [{"text": t, "spam": False} for t in genuine]
     train, dev = [], []
     for record in records:
         (dev if split_rank(record["text"]) < "3" else train).append(record)  # 3/16 of posts held out

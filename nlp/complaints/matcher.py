@@ -1,5 +1,6 @@
-"""The explainable topic matcher: seed phrases matched on matching-normalized words, clitic- and
-negation-aware, returning evidence spans in the original text (weak labels, not the classifier)."""
+"""The explainable topic matcher: seed phrases, and aspect words near a complaint cue, matched on
+matching-normalized words, clitic- and negation-aware, returning evidence spans in the original text
+(weak labels and explanations, not the classifier)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ _MIN_CORE = 3
 _WORD_RE = re.compile(r"\S+")
 MAX_GAP = 2  # words allowed between two consecutive words of a seed phrase
 NEGATION_WINDOW = 2  # words before a match searched for a negator
+PROXIMITY = 3  # words allowed between an aspect word and a complaint cue
+CUE = "\x00cue"  # the internal label of complaint cues
 
 
 @dataclass(frozen=True)
@@ -77,25 +80,38 @@ def text_words(text: str) -> list[_Word]:
 
 
 class TopicMatcher:
-    """Finds the seed phrases of each label in texts (whole words, small gaps, negation-aware)."""
+    """Finds, per label, its seed phrases (whole words, small gaps, negation-aware) and its aspect
+    words within PROXIMITY words of a complaint cue (`التوصيل ... متأخر`, `النت ... زفت`)."""
 
-    def __init__(self, seeds: Iterable[tuple[str, str]]):
+    def __init__(self, seeds: Iterable[tuple[str, str]], aspects: Iterable[tuple[str, str]] = (),
+                 cues: Iterable[str] = ()):
         self.labels: list[str] = []
         self._by_first: dict[str, list[_Seed]] = {}
+        self._aspects: dict[str, list[_Seed]] = {}
         for label, phrase in seeds:
-            cores = tuple(word_core(word) for word in normalize_for_matching(phrase).split())
-            if not cores:
-                raise ValueError(f"seed {phrase!r} of {label!r} has no words after normalization")
-            if label not in self.labels:
-                self.labels.append(label)
-            seed = _Seed(label, phrase, cores, any(core in NEGATORS for core in cores))
-            self._by_first.setdefault(cores[0], []).append(seed)
+            self._add(self._by_first, label, phrase)
+        for label, phrase in aspects:
+            self._add(self._aspects, label, phrase)
+        self._cues: dict[str, list[_Seed]] = {}
+        for phrase in cues:
+            self._add(self._cues, CUE, phrase, register=False)
+
+    def _add(self, index: dict[str, list[_Seed]], label: str, phrase: str, register: bool = True) -> None:
+        cores = tuple(word_core(word) for word in normalize_for_matching(phrase).split())
+        if not cores:
+            what = "complaint cue" if label == CUE else f"phrase of {label!r}"
+            raise ValueError(f"{what} {phrase!r} has no words after normalization")
+        if register and label not in self.labels:
+            self.labels.append(label)
+        index.setdefault(cores[0], []).append(_Seed(label, phrase, cores, any(core in NEGATORS for core in cores)))
 
     @classmethod
     def from_topics(cls, topics_file) -> TopicMatcher:
-        """From a validated TopicsFile (config.models): its topics, then its signals."""
+        """From a validated TopicsFile (config.models): its topics, then its signals, and its cues."""
         entries = [*topics_file.topics, *topics_file.signals]
-        return cls((entry.id, seed) for entry in entries for seed in entry.seeds)
+        return cls(((entry.id, seed) for entry in entries for seed in entry.seeds),
+                   ((entry.id, aspect) for entry in entries for aspect in entry.aspects),
+                   topics_file.complaint_cues)
 
     @classmethod
     def from_file(cls, path: str | Path) -> TopicMatcher:
@@ -105,16 +121,23 @@ class TopicMatcher:
         return cls.from_topics(load_topics(path))
 
     def match(self, text: str) -> list[Evidence]:
-        """Every non-negated seed occurrence, in text order; one per label and span."""
+        """Every non-negated seed occurrence and aspect-near-cue pair, in text order; one per label and span."""
         words = text_words(text)
         found: dict[tuple[str, int, int], Evidence] = {}
-        for index, word in enumerate(words):
-            for seed in self._by_first.get(word.core, ()):
-                last = _match_rest(words, index, seed.cores)
-                if last is None or (not seed.negated_phrase and _negated(words, index)):
+        for seed, first, last in _occurrences(words, self._by_first):
+            start, end = words[first].start, words[last].end
+            found.setdefault((seed.label, start, end), Evidence(seed.label, seed.phrase, text[start:end], start, end))
+        if self._aspects and self._cues:
+            cues = list(_occurrences(words, self._cues))
+            for aspect, first, last in _occurrences(words, self._aspects):
+                near = [(cue, a, b) for cue, a, b in cues if a - last - 1 <= PROXIMITY and first - b - 1 <= PROXIMITY
+                        and (b < first or a > last)]
+                if not near:
                     continue
-                start, end = word.start, words[last].end
-                found.setdefault((seed.label, start, end), Evidence(seed.label, seed.phrase, text[start:end], start, end))
+                cue, a, b = min(near, key=lambda item: min(abs(item[1] - last), abs(first - item[2])))
+                start, end = words[min(first, a)].start, words[max(last, b)].end
+                evidence = Evidence(aspect.label, f"{aspect.phrase} ~ {cue.phrase}", text[start:end], start, end)
+                found.setdefault((aspect.label, start, end), evidence)
         return sorted(_outermost(found.values()), key=lambda evidence: (evidence.start, evidence.label))
 
     def labels_of(self, text: str) -> set[str]:
@@ -123,6 +146,15 @@ class TopicMatcher:
 
     def match_many(self, texts: Sequence[str]) -> list[list[Evidence]]:
         return [self.match(text) for text in texts]
+
+
+def _occurrences(words: list[_Word], index: dict[str, list[_Seed]]):
+    """(phrase, first word, last word) of each non-negated occurrence of the indexed phrases."""
+    for position, word in enumerate(words):
+        for seed in index.get(word.core, ()):
+            last = _match_rest(words, position, seed.cores)
+            if last is not None and (seed.negated_phrase or not _negated(words, position)):
+                yield seed, position, last
 
 
 def _match_rest(words: list[_Word], first: int, cores: tuple[str, ...]) -> int | None:

@@ -61,7 +61,7 @@ class HeadsRefitArguments:
     weak_cap_per_label: int = 300
     weak_negatives: int = 600
     spam_per_class: int = 3000
-    epochs: int = 30
+    epochs: int = 20
     batch_size: int = 64
     learning_rate: float = 3e-3
     deep_weight_decay: float = 0.05
@@ -79,12 +79,13 @@ class _Table:
     """Features, token ids and targets of one head's examples."""
 
     features: torch.Tensor
-    ids: list[list[int]]
+    ids: list[list[int]]  # token ids renumbered into `vocabulary` (the tokens these texts use)
     targets: torch.Tensor
     known: torch.Tensor
     weights: torch.Tensor
     gold: np.ndarray
     labels: list[str] = field(default_factory=list)
+    vocabulary: list[int] = field(default_factory=list)  # compact id -> tokenizer id
 
 
 def run_heads_refit(args: HeadsRefitArguments) -> Path:
@@ -105,7 +106,7 @@ def run_heads_refit(args: HeadsRefitArguments) -> Path:
     fit_report = {}
     for name, table in tables.items():
         thresholds, oof = tune_thresholds(table, model, args)
-        head = train_head(table, model, args)
+        head = full_head(train_head(table, model, args), table, model)
         model.heads[name].load_state_dict(head.state_dict())
         model.config.heads[name]["thresholds"] = dict(zip(table.labels, thresholds))
         fit_report[name] = {"examples": len(table.ids), "gold": int(table.gold.sum()), "out_of_fold": oof}
@@ -219,17 +220,21 @@ def _table(name: str, model: NabdMultiTaskModel, examples: list[HeadExample], en
             if label in example.targets[name]:
                 targets[row, column] = example.targets[name][label]
                 known[row, column] = 1.0
-    return _Table(torch.from_numpy(features), ids, torch.from_numpy(targets), torch.from_numpy(known),
+    vocabulary = sorted({token for row in ids for token in row} | {model.config.pad_token_id or 0})
+    compact = {token: index for index, token in enumerate(vocabulary)}
+    return _Table(torch.from_numpy(features), [[compact[token] for token in row] for row in ids],
+                  torch.from_numpy(targets), torch.from_numpy(known),
                   torch.tensor([example.weight for example in chosen]), np.array([example.gold for example in chosen]),
-                  labels)
+                  labels, vocabulary)
 
 
 def train_head(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArguments,
                rows: np.ndarray | None = None) -> MultiLabelHead:
-    """Train one fresh MultiLabelHead on the table's rows (weighted, masked BCE)."""
+    """Train one fresh MultiLabelHead on the table's rows (weighted, masked BCE). Its wide part
+    covers only the tokens of the table's texts; `full_head` spreads it over the vocabulary."""
     rows = np.arange(len(table.ids)) if rows is None else rows
     generator = torch.Generator().manual_seed(args.seed)
-    head = MultiLabelHead(model.config.hidden_size, model.config.vocab_size, len(table.labels))
+    head = MultiLabelHead(model.config.hidden_size, len(table.vocabulary), len(table.labels))
     torch.nn.init.normal_(head.deep.weight, std=0.02, generator=generator)
     torch.nn.init.zeros_(head.wide.weight)
     targets, known = table.targets[rows], table.known[rows]
@@ -241,7 +246,7 @@ def train_head(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArgumen
     optimizer = torch.optim.AdamW([
         {"params": [head.deep.weight], "weight_decay": args.deep_weight_decay},
         {"params": [head.deep.bias, head.wide.weight], "weight_decay": 0.0},
-    ], lr=args.learning_rate)
+    ], lr=args.learning_rate, fused=True)
     dropout = torch.nn.Dropout(model.config.hidden_dropout_prob)
     rng = np.random.default_rng(args.seed)
     head.train()
@@ -249,7 +254,7 @@ def train_head(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArgumen
         order = rng.permutation(rows)
         for start in range(0, len(order), args.batch_size):
             batch = order[start : start + args.batch_size]
-            input_ids, attention_mask = pad_sequences([table.ids[i] for i in batch], model.config.pad_token_id or 0)
+            input_ids, attention_mask = pad_sequences([table.ids[i] for i in batch], _compact_pad(table, model))
             logits = head(dropout(table.features[batch]), input_ids, attention_mask)
             loss = _masked_bce(logits, table.targets[batch], table.known[batch], table.weights[batch], pos_weight)
             wide_rows = head.wide.weight[torch.unique(input_ids)]
@@ -265,6 +270,20 @@ def _masked_bce(logits, targets, known, weights, pos_weight) -> torch.Tensor:
         logits, targets, pos_weight=pos_weight, reduction="none")
     scale = known * weights.unsqueeze(-1)
     return (losses * scale).sum() / scale.sum().clamp(min=1.0)
+
+
+def _compact_pad(table: _Table, model: NabdMultiTaskModel) -> int:
+    return table.vocabulary.index(model.config.pad_token_id or 0)
+
+
+def full_head(head: MultiLabelHead, table: _Table, model: NabdMultiTaskModel) -> MultiLabelHead:
+    """The trained head over the whole vocabulary (tokens unseen in training weigh nothing)."""
+    full = MultiLabelHead(model.config.hidden_size, model.config.vocab_size, len(table.labels))
+    with torch.no_grad():
+        full.deep.load_state_dict(head.deep.state_dict())
+        full.wide.weight.zero_()
+        full.wide.weight[torch.tensor(table.vocabulary)] = head.wide.weight
+    return full.eval()
 
 
 @torch.inference_mode()
@@ -287,7 +306,7 @@ def tune_thresholds(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitAr
         if len(held) == 0:
             continue
         head = train_head(table, model, args, rows=np.where(fold_of != fold)[0])
-        oof[held] = head_probabilities(head, table, held, model.config.pad_token_id or 0)
+        oof[held] = head_probabilities(head, table, held, _compact_pad(table, model))
     thresholds, report = [], {}
     for column, label in enumerate(table.labels):
         rows = np.where(table.gold & (table.known[:, column].numpy() > 0) & ~np.isnan(oof[:, column]))[0]
