@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--runs", default=",".join(RUNS), help="comma-separated subset of torch,onnx,yardstick")
     parser.add_argument("--no-doc", action="store_true", help="print results only; leave docs/benchmarks.md alone")
+    parser.add_argument("--baseline", type=Path,
+                        help="also time this model directory (e.g. the sentiment-only model) with the same runs, "
+                             "interleaved, and report the ratio")
     parser.add_argument("--child", choices=RUNS, help=argparse.SUPPRESS)
     parser.add_argument("--texts-file", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -107,9 +110,9 @@ def _bert_base_random(model_dir: Path) -> Path:
     return directory
 
 
-def run_child(run: str, args: argparse.Namespace, texts_file: Path) -> dict:
+def run_child(run: str, args: argparse.Namespace, texts_file: Path, model: Path | None = None) -> dict:
     """Each backend runs in its own process so that its peak memory is its own."""
-    command = [sys.executable, __file__, "--child", run, "--texts-file", str(texts_file), "--model", str(args.model),
+    command = [sys.executable, __file__, "--child", run, "--texts-file", str(texts_file), "--model", str(model or args.model),
                "--threads", str(args.threads), "--batch-size", str(args.batch_size)]
     completed = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
     if completed.returncode != 0:
@@ -137,6 +140,14 @@ def results_markdown(results: list[dict], args: argparse.Namespace, command: str
         if run in by_run:
             r = by_run[run]
             lines.append(f"| {names[run]} | {r['mentions_per_s']} | {r['seconds']} | {r['mean_tokens']} | {r['peak_rss_mb']} |")
+        baseline = by_run.get(f"baseline-{run}")
+        if baseline:
+            lines.append(f"| baseline `{args.baseline.name}`, {names[run].split(', ', 1)[1]} | {baseline['mentions_per_s']} | "
+                         f"{baseline['seconds']} | {baseline['mean_tokens']} | {baseline['peak_rss_mb']} |")
+    for run in ("torch", "onnx"):
+        if run in by_run and f"baseline-{run}" in by_run:
+            ratio = by_run[run]["mentions_per_s"] / by_run[f"baseline-{run}"]["mentions_per_s"]
+            lines += ["", f"{names[run].split(', ', 1)[1]}: {ratio:.1%} of the baseline's throughput."]
     if "onnx" in by_run and "yardstick" in by_run:
         ratio = by_run["onnx"]["mentions_per_s"] / by_run["yardstick"]["mentions_per_s"]
         lines += ["", f"ONNX int8 is {ratio:.1f}x the BERT-base-size yardstick."]
@@ -180,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         for run in [run.strip() for run in args.runs.split(",") if run.strip()]:
             results.append(run_child(run, args, texts_file))
             print(json.dumps(results[-1]), flush=True)
+            if args.baseline and run != "yardstick":
+                results.append({**run_child(run, args, texts_file, args.baseline), "run": f"baseline-{run}"})
+                print(json.dumps(results[-1]), flush=True)
     command = "python bench/classify_throughput.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     section = results_markdown(results, args, command.strip())
     print(section)

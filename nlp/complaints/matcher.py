@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from nlp.normalize import normalize_for_matching
@@ -74,9 +75,15 @@ def text_words(text: str) -> list[_Word]:
     """The text's words as matching-normalized cores, each with the span of its original word."""
     words: list[_Word] = []
     for match in _WORD_RE.finditer(text):
-        for piece in normalize_for_matching(match.group()).split():
-            words.append(_Word(word_core(piece), match.start(), match.end()))
+        for core in _word_cores(match.group()):
+            words.append(_Word(core, match.start(), match.end()))
     return words
+
+
+@lru_cache(maxsize=200_000)
+def _word_cores(word: str) -> tuple[str, ...]:
+    """One written word's cores (a hashtag may hold several words); words repeat, so cached."""
+    return tuple(word_core(piece) for piece in normalize_for_matching(word).split())
 
 
 class TopicMatcher:

@@ -4,6 +4,7 @@ save the model with its other heads untouched, re-export ONNX and record the cha
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -61,11 +62,11 @@ class HeadsRefitArguments:
     weak_cap_per_label: int = 300
     weak_negatives: int = 600
     spam_per_class: int = 3000
-    epochs: int = 20
+    epochs: int = 40
     batch_size: int = 64
-    learning_rate: float = 3e-3
+    learning_rate: float = 1e-2
     deep_weight_decay: float = 0.05
-    wide_l2: float = 1e-4
+    wide_l2: float = 1e-5
     folds: int = 5
     max_length: int = 128
     seed: int = 13
@@ -105,8 +106,8 @@ def run_heads_refit(args: HeadsRefitArguments) -> Path:
               for name in COMPLAINT_HEADS}
     fit_report = {}
     for name, table in tables.items():
-        thresholds, oof = tune_thresholds(table, model, args)
-        head = full_head(train_head(table, model, args), table, model)
+        fold_heads, thresholds, oof = fit_folds(table, model, args)
+        head = full_head(average_heads(fold_heads), table, model)
         model.heads[name].load_state_dict(head.state_dict())
         model.config.heads[name]["thresholds"] = dict(zip(table.labels, thresholds))
         fit_report[name] = {"examples": len(table.ids), "gold": int(table.gold.sum()), "out_of_fold": oof}
@@ -233,6 +234,7 @@ def train_head(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArgumen
     """Train one fresh MultiLabelHead on the table's rows (weighted, masked BCE). Its wide part
     covers only the tokens of the table's texts; `full_head` spreads it over the vocabulary."""
     rows = np.arange(len(table.ids)) if rows is None else rows
+    torch.manual_seed(args.seed + len(rows))  # dropout masks: the same on every run
     generator = torch.Generator().manual_seed(args.seed)
     head = MultiLabelHead(model.config.hidden_size, len(table.vocabulary), len(table.labels))
     torch.nn.init.normal_(head.deep.weight, std=0.02, generator=generator)
@@ -296,17 +298,27 @@ def head_probabilities(head: MultiLabelHead, table: _Table, rows: np.ndarray, pa
     return np.concatenate(out) if out else np.zeros((0, len(table.labels)))
 
 
-def tune_thresholds(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArguments) -> tuple[list[float], dict]:
-    """Per-label thresholds that maximise F1 on out-of-fold predictions for the gold rows."""
+def average_heads(heads: list[MultiLabelHead]) -> MultiLabelHead:
+    """One head whose weights are the mean of the fold heads' (their logits averaged: a bagged linear model)."""
+    averaged = copy.deepcopy(heads[0])
+    with torch.no_grad():
+        for name, parameter in averaged.named_parameters():
+            parameter.copy_(torch.stack([dict(head.named_parameters())[name] for head in heads]).mean(0))
+    return averaged
+
+
+def fit_folds(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArguments) -> tuple[list, list[float], dict]:
+    """One head per fold (trained on the other folds) and per-label thresholds that maximise F1
+    on their out-of-fold predictions for the gold rows."""
     count = len(table.ids)
     fold_of = np.array([int(hashlib.sha1(f"{args.seed}:{i}".encode()).hexdigest(), 16) % args.folds for i in range(count)])
     oof = np.full((count, len(table.labels)), np.nan, dtype=np.float32)
+    heads = []
     for fold in range(args.folds):
+        heads.append(train_head(table, model, args, rows=np.where(fold_of != fold)[0]))
         held = np.where((fold_of == fold) & table.gold)[0]
-        if len(held) == 0:
-            continue
-        head = train_head(table, model, args, rows=np.where(fold_of != fold)[0])
-        oof[held] = head_probabilities(head, table, held, _compact_pad(table, model))
+        if len(held):
+            oof[held] = head_probabilities(heads[-1], table, held, _compact_pad(table, model))
     thresholds, report = [], {}
     for column, label in enumerate(table.labels):
         rows = np.where(table.gold & (table.known[:, column].numpy() > 0) & ~np.isnan(oof[:, column]))[0]
@@ -314,7 +326,7 @@ def tune_thresholds(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitAr
         threshold, f1 = best_threshold(gold, oof[rows, column])
         thresholds.append(threshold)
         report[label] = {"threshold": threshold, "f1": round(f1, 4), "positives": int(gold.sum())}
-    return thresholds, report
+    return heads, thresholds, report
 
 
 def best_threshold(gold: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
@@ -347,7 +359,8 @@ def save_refit(args: HeadsRefitArguments, model: NabdMultiTaskModel, tokenizer, 
             if (source / name).is_file():
                 shutil.copy2(source / name, output / name)
     model.save_pretrained(str(output), safe_serialization=True)
-    tokenizer.save_pretrained(str(output))
+    if output.resolve() != source.resolve():
+        tokenizer.save_pretrained(str(output))
     shutil.copy2(args.topics_file, output / TOPICS_SNAPSHOT)
     if args.export_onnx:
         from nlp.model.onnx_export import export_onnx

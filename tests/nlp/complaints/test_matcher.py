@@ -77,3 +77,22 @@ def test_the_shipped_topics_file_builds_a_matcher_with_every_topic_and_signal():
     matcher = TopicMatcher.from_file("config/topics.yaml")
     assert {"delivery", "network_coverage", "churn_intent", "advocacy"} <= set(matcher.labels)
     assert matcher.labels_of("النت عندكم زفت والشبكة طايحة") == {"network_coverage"}
+
+
+@pytest.fixture(scope="module")
+def proximity_matcher():
+    return TopicMatcher([("delivery", "الطلب ما وصل")],
+                        aspects=[("delivery", "التوصيل"), ("network_coverage", "النت")],
+                        cues=["متأخر", "زفت", "تأخر"])
+
+
+def test_an_aspect_word_near_a_complaint_cue_is_evidence_with_both_in_the_span(proximity_matcher):
+    [evidence] = proximity_matcher.match("والتوصيل كان متأخر جدا")
+    assert (evidence.label, evidence.text, evidence.seed) == ("delivery", "والتوصيل كان متأخر", "التوصيل ~ متأخر")
+    assert proximity_matcher.labels_of("زفت والله النت عندكم") == {"network_coverage"}
+
+
+def test_an_aspect_word_alone_far_from_a_cue_or_with_a_negated_cue_is_no_evidence(proximity_matcher):
+    assert proximity_matcher.labels_of("التوصيل كان سريع") == set()
+    assert proximity_matcher.labels_of("التوصيل اليوم من المحل القريب عند البيت متأخر") == set()
+    assert proximity_matcher.labels_of("التوصيل ما تأخر أبداً") == set()

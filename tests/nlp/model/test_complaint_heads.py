@@ -152,3 +152,15 @@ def test_a_bad_line_of_an_analysts_labeled_file_names_the_line_and_key(tmp_path,
     path.write_text(line + "\n", encoding="utf-8")
     with pytest.raises(LabeledExamplesError, match=message):
         read_labeled_examples(path, TOPIC_IDS)
+
+
+def test_every_field_of_the_nlp_object_exists_in_the_index_mapping_with_a_fitting_type(complaint_model_dir):
+    mapping = json.loads(Path("index/mappings/mentions.v1.json").read_text())
+    fields = mapping["template"]["mappings"]["properties"]["nlp"]["properties"]
+    [nlp] = Classifier.load(complaint_model_dir).classify(["الطلب ما وصل والشبكة طايحة"])
+    python_types = {"boolean": bool, "float": float, "keyword": (str, list), "integer": int}
+    for key, value in nlp.items():
+        assert key in fields, key
+        if "type" in fields[key]:
+            assert isinstance(value, python_types[fields[key]["type"]]), key
+    assert set(fields["evidence"]["properties"]) == {"label", "text", "start", "end"}

@@ -91,3 +91,24 @@ def test_train_refuses_unknown_steps():
 def test_train_refuses_a_base_model_that_is_not_a_checkpoint(tmp_path):
     with pytest.raises(FileNotFoundError, match="no config.json"):
         run_nabd(["train", "--base-model", str(tmp_path)])
+
+
+def test_train_heads_only_refits_a_copy_and_exports_onnx_with_the_new_heads(tiny_tokenizer_dir, tmp_path, capsys):
+    from tiny_models import build_tiny_model, write_complaint_data
+
+    base = build_tiny_model(tiny_tokenizer_dir, tmp_path / "base")
+    output = tmp_path / "refit"
+    argv = ["train", "--heads-only", "--base-model", str(base), "--output", str(output),
+            "--data-dir", str(write_complaint_data(tmp_path / "data")), "--work-dir", str(tmp_path / "work"),
+            "--topics", "config/topics.yaml"]
+
+    assert run_nabd(argv) == 0
+
+    assert "complaint heads refit into" in capsys.readouterr().out
+    config = json.loads((output / "config.json").read_text())
+    assert {"sentiment", "complaint", "topics", "churn_intent", "advocacy", "spam"} <= set(config["heads"])
+    assert (output / "onnx" / "model.int8.onnx").is_file() and (output / "topics.yaml").is_file()
+    assert (tmp_path / "work" / "dev" / "complaints_silver.jsonl").is_file()
+    assert run_nabd(["eval", "--input", str(tmp_path / "work" / "dev" / "complaints_silver.jsonl"),
+                     "--model", str(output), "--backend", "onnx"]) == 0
+    assert "topics: micro-F1" in capsys.readouterr().out

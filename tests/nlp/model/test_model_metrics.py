@@ -12,6 +12,7 @@ from nlp.model.evaluate import (
     read_labeled_file,
     sarcasm_metrics,
     sentiment_metrics,
+    summary_lines,
 )
 
 
@@ -76,4 +77,49 @@ def test_a_labeled_file_with_broken_json_names_the_line(tmp_path):
     path = tmp_path / "labeled.jsonl"
     path.write_text('{"text": "تمام", "sentiment": "positive"}\n{"text": \n', encoding="utf-8")
     with pytest.raises(LabeledFileError, match=r"labeled.jsonl:2: invalid JSON"):
+        read_labeled_file(path)
+
+
+def test_topic_metrics_give_per_topic_scores_and_micro_and_macro_f1():
+    from nlp.model.evaluate import topic_metrics
+
+    gold = [["delivery"], ["delivery", "pricing"], [], ["technical"]]
+    predicted = [["delivery"], ["pricing"], ["pricing"], []]
+    report = topic_metrics(gold, predicted, labels=("delivery", "pricing", "technical", "refund_return"))
+    assert report["per_topic"]["delivery"] == {"count": 4, "positives": 2, "precision": 1.0, "recall": 0.5,
+                                               "f1": pytest.approx(2 / 3)}
+    assert report["per_topic"]["pricing"]["f1"] == pytest.approx(2 / 3)
+    assert report["per_topic"]["technical"]["f1"] == 0.0
+    assert report["micro_f1"] == pytest.approx(2 * 2 / (3 + 4))
+    assert report["macro_f1"] == pytest.approx((2 / 3 + 2 / 3 + 0.0) / 3)  # refund_return has no gold: left out
+
+
+def test_a_report_scores_complaints_on_all_posts_on_seed_free_posts_and_for_the_matcher_alone():
+    from nlp.complaints.matcher import TopicMatcher
+    from nlp.model.evaluate import evaluate_predictions
+
+    matcher = TopicMatcher([("delivery", "الطلب ما وصل")])
+    gold = [
+        {"text": "الطلب ما وصل", "complaint": True, "topics": ["delivery"]},
+        {"text": "المندوب تأخر ساعتين", "complaint": True, "topics": ["delivery"]},
+        {"text": "خدمة رائعة", "complaint": False, "topics": []},
+    ]
+    predicted = [
+        {"complaint": True, "topics": ["delivery"]},
+        {"complaint": False, "topics": []},
+        {"complaint": False, "topics": []},
+    ]
+    report = evaluate_predictions(gold, predicted, matcher=matcher)
+    assert report["complaint"]["f1"] == pytest.approx(2 / 3)
+    assert report["seed_free"]["count"] == 2
+    assert report["seed_free"]["complaint"]["recall"] == 0.0
+    assert report["matcher"]["topics"]["per_topic"]["delivery"]["recall"] == 0.5
+    lines = "\n".join(summary_lines(report))
+    assert "complaint: F1 0.6667" in lines and "on posts with no seed phrase (n=2)" in lines
+
+
+def test_a_labeled_file_with_topics_that_are_not_a_list_names_the_line(tmp_path):
+    path = tmp_path / "labeled.jsonl"
+    path.write_text('{"text": "النت زفت", "complaint": true, "topics": "network_coverage"}\n', encoding="utf-8")
+    with pytest.raises(LabeledFileError, match=r"labeled.jsonl:1: key 'topics'"):
         read_labeled_file(path)
