@@ -99,11 +99,14 @@ def collection_announcement(collected: Iterable[dict[str, Any]], start: datetime
 
 def enrichment_plan(event_extras: Iterable[dict[str, Any]], params: dict[str, Any] | None = None,
                     config_dir: str | None = None) -> list[dict[str, str]]:
-    """The (source, interval) units an enrich-and-index run covers: one per raw file of each interval
-    named by the triggering events (or by the run's `start`/`end` params), sorted.
+    """The (source, interval) units an enrich-and-index run covers, sorted: one per raw file of each interval
+    named by the triggering events (or by the run's `start`/`end` params), plus every raw file still pending
+    (never indexed, or re-collected since) — so an interval whose event was passed over is not lost.
 
-    An interval with no raw file at all is an error: something announced data that is not there.
+    An announced interval with no raw file at all is an error: something announced data that is not there.
     """
+    from nabd.ledger import pending_intervals
+
     config = _config(config_dir)
     data_dir = _data_dir(config)
     units: dict[tuple[str, str, str], dict[str, str]] = {}
@@ -115,11 +118,17 @@ def enrichment_plan(event_extras: Iterable[dict[str, Any]], params: dict[str, An
                                 f" (looked for */{interval_name(start, end)}.jsonl); run the collect DAG first")
         for source in found:
             units[(source, start, end)] = {"source": source, "start": start, "end": end}
+    for source in config.sources:
+        for start, end in pending_intervals(data_dir / RAW_DIR / source_dir_name(source.name)):
+            if (source.name, start, end) not in units:
+                log.info("picking up %s [%s, %s): collected but not indexed yet", source.name, start, end)
+                units[(source.name, start, end)] = {"source": source.name, "start": start, "end": end}
     return [units[key] for key in sorted(units)]
 
 
 def intervals_from_events(event_extras: Iterable[dict[str, Any]], params: dict[str, Any] | None = None) -> list[dict[str, str]]:
-    """The intervals to enrich: from the triggering asset events' `extra`, else from run params `start`/`end`."""
+    """The intervals to enrich: from the triggering asset events' `extra`, else from run params `start`/`end`
+    (none for a run with neither: it only picks up what is pending)."""
     intervals = {}
     for extra in event_extras:
         start, end = data_interval(_key(extra, "start", "asset event extra"), _key(extra, "end", "asset event extra"))
@@ -127,9 +136,6 @@ def intervals_from_events(event_extras: Iterable[dict[str, Any]], params: dict[s
     if not intervals and params and params.get("start") and params.get("end"):
         start, end = data_interval(params["start"], params["end"])
         intervals[(start, end)] = {"start": start, "end": end}
-    if not intervals:
-        raise PipelineError("no data interval to process: the run was not triggered by collected mentions and "
-                            "has no 'start' and 'end' params (trigger it with conf {\"start\": ..., \"end\": ...})")
     return [intervals[key] for key in sorted(intervals)]
 
 
@@ -198,8 +204,10 @@ def enrich_interval(source: str, start: datetime | str, end: datetime | str, *,
 
 def index_interval(source: str, start: datetime | str, end: datetime | str, *,
                    config_dir: str | None = None) -> dict[str, Any]:
-    """Indexes one source's enriched file of [start, end) (upserts by id, so re-runs duplicate nothing)."""
+    """Indexes one source's enriched file of [start, end) (upserts by id, so re-runs duplicate nothing), then marks
+    the interval indexed (what Elasticsearch rejected is in the dead-letter file, with its reason)."""
     from index import cluster
+    from nabd.ledger import mark_indexed
 
     config = _config(config_dir)
     start, end = data_interval(start, end)
@@ -208,6 +216,7 @@ def index_interval(source: str, start: datetime | str, end: datetime | str, *,
         raise PipelineError(f"no enriched mention file {enriched} for source {source!r} over [{start}, {end}); "
                             "enrich it first")
     summary = cluster.load_file(config, enriched)
+    mark_indexed(raw_path(_data_dir(config), source, start, end), summary.indexed)
     if summary.dead_letters:
         log.warning("%s: %d line(s) malformed and %d rejected by Elasticsearch; kept with reasons in %s",
                     enriched, summary.malformed, summary.rejected_by_server, summary.dead_letters)

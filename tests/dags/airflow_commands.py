@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -31,3 +34,52 @@ def run_airflow(environment: dict[str, str], *arguments: str, timeout_s: float =
     if finished.returncode != 0:
         pytest.fail(f"airflow {' '.join(arguments)} exited {finished.returncode}:\n{finished.stdout[-6000:]}")
     return finished.stdout
+
+
+class RunningAirflow:
+    """An API server and a scheduler (LocalExecutor, SQLite) on loopback, for tests that need real scheduling —
+    backfills are only created by `airflow backfill create`; the scheduler runs them."""
+
+    def __init__(self, environment: dict[str, str], logs: Path) -> None:
+        port = _free_port()
+        self.environment = dict(environment, AIRFLOW__CORE__EXECUTOR="LocalExecutor", AIRFLOW__API__PORT=str(port),
+                                AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
+                                AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(_free_port()))
+        self.port, self.logs, self.processes = port, logs, []
+
+    def __enter__(self) -> "RunningAirflow":
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self._start("api-server", "--port", str(self.port))
+        _wait_for_port(self.port, timeout_s=120)   # tasks report to the API server: it must answer first
+        self._start("scheduler")
+        return self
+
+    def _start(self, *arguments: str) -> None:
+        log = open(self.logs / f"{arguments[0]}.log", "w", encoding="utf-8")
+        self.processes.append(subprocess.Popen([str(AIRFLOW), *arguments], env=self.environment, stdout=log,
+                                               stderr=subprocess.STDOUT, start_new_session=True))
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(1)
+    pytest.fail(f"the Airflow API server did not listen on 127.0.0.1:{port} within {timeout_s:.0f} s")

@@ -11,6 +11,7 @@ import yaml
 
 from config import load_config
 from nabd import pipeline
+from nabd.ledger import mark_indexed, pending_intervals
 from nabd.maintenance import remember_erased
 
 DAY = ("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z")
@@ -62,10 +63,9 @@ def test_intervals_come_from_the_triggering_events_once_each_sorted():
         {"start": DAY[0], "end": DAY[1]}, {"start": "2026-11-21T00:00:00Z", "end": "2026-11-22T00:00:00Z"}]
 
 
-def test_a_manual_run_takes_its_interval_from_params_and_without_one_says_how_to_give_it():
+def test_a_manual_run_takes_its_interval_from_params_and_without_one_has_none_of_its_own():
     assert pipeline.intervals_from_events([], {"start": DAY[0], "end": DAY[1]}) == [{"start": DAY[0], "end": DAY[1]}]
-    with pytest.raises(pipeline.PipelineError, match="conf"):
-        pipeline.intervals_from_events([], {"start": None, "end": None})
+    assert pipeline.intervals_from_events([], {"start": None, "end": None}) == []
     with pytest.raises(pipeline.PipelineError, match="has no 'end'"):
         pipeline.intervals_from_events([{"start": DAY[0]}])
 
@@ -79,6 +79,32 @@ def test_the_enrichment_plan_covers_each_source_with_a_raw_file_of_the_interval(
         {"source": "demo", "start": DAY[0], "end": DAY[1]}]
     with pytest.raises(pipeline.PipelineError, match="no raw mention file for the interval"):
         pipeline.enrichment_plan([], {"start": DAY[1], "end": "2026-11-22T00:00:00Z"}, config_dir=str(test_config_dir))
+
+
+def test_an_interval_collected_but_never_indexed_is_picked_up_by_the_next_run_whatever_its_events(test_config_dir):
+    data_dir = Path(load_config(test_config_dir).settings.data_dir)
+    next_day = (DAY[1], "2026-11-22T00:00:00Z")
+    for interval in (DAY, next_day):
+        raw = pipeline.raw_path(data_dir, "demo", *interval)
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        raw.write_text("{}\n", encoding="utf-8")
+    mark_indexed(pipeline.raw_path(data_dir, "demo", *DAY), indexed=1)
+
+    assert pipeline.enrichment_plan([], config_dir=str(test_config_dir)) == [
+        {"source": "demo", "start": next_day[0], "end": next_day[1]}]
+    assert pipeline.enrichment_plan([{"start": DAY[0], "end": DAY[1]}], config_dir=str(test_config_dir)) == [
+        {"source": "demo", "start": DAY[0], "end": DAY[1]}, {"source": "demo", "start": next_day[0], "end": next_day[1]}]
+
+
+def test_a_recollected_interval_is_pending_again_until_it_is_indexed_again(tmp_path):
+    raw = tmp_path / "raw" / "demo" / "20261120T000000Z_20261121T000000Z.jsonl"
+    raw.parent.mkdir(parents=True)
+    raw.write_text("{}\n", encoding="utf-8")
+    assert pending_intervals(raw.parent) == [DAY]
+    mark_indexed(raw, indexed=1)
+    assert pending_intervals(raw.parent) == []
+    raw.write_text("{}\n{}\n", encoding="utf-8")
+    assert pending_intervals(raw.parent) == [DAY]
 
 
 def test_enriching_an_interval_that_was_never_collected_names_the_missing_file(test_config_dir):
@@ -108,6 +134,7 @@ def test_one_demo_day_goes_through_every_stage_and_a_rerun_changes_nothing(test_
     assert all(DAY[0] <= json.loads(line)["@timestamp"] < DAY[1] for line in raw_lines)
     assert enriched["read"] == collected["items"] == enriched["written"] + sum(enriched["dropped"].values())
     assert indexed["indexed"] == enriched["written"] == es_client.count(index=index_names.mentions_alias)["count"]
+    assert pending_intervals(Path(collected["raw_file"]).parent) == []
 
     raw_before, enriched_before = Path(collected["raw_file"]).read_bytes(), Path(enriched["enriched_file"]).read_bytes()
     pipeline.collect_source("demo", *DAY, config_dir=config_dir)
