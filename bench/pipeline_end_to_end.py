@@ -105,13 +105,9 @@ def run_worker(stage: str, config_dir: Path) -> dict:
 
 def drop_prefix(es_url: str, prefix: str) -> None:
     from index.client import Connection, make_client
+    from index.templates import IndexNames, remove_everything
 
-    client = make_client(Connection(url=es_url))
-    created = client.indices.get(index=f"{prefix}-*", expand_wildcards="all", allow_no_indices=True)
-    if created:
-        client.indices.delete(index=",".join(sorted(created)))
-    if client.indices.exists_index_template(name=f"{prefix}-mentions"):
-        client.indices.delete_index_template(name=f"{prefix}-mentions")
+    remove_everything(make_client(Connection(url=es_url)), IndexNames(prefix=prefix))
 
 
 def table(mentions: int, rows: list[dict], model: str) -> str:

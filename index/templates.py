@@ -161,3 +161,12 @@ def mapping_paths(properties: dict | None = None, prefix: str = "") -> set[str]:
         if "properties" in spec:
             paths |= mapping_paths(spec["properties"], prefix=f"{path}.")
     return paths
+
+
+def remove_everything(client: Elasticsearch, names: IndexNames) -> None:
+    """Deletes every index and the mentions template under `names.prefix` (throw-away test and benchmark data)."""
+    created = client.indices.get(index=f"{names.prefix}-*", expand_wildcards="all", allow_no_indices=True)
+    if created:
+        client.indices.delete(index=",".join(sorted(created)))
+    if client.indices.exists_index_template(name=names.mentions_template):
+        client.indices.delete_index_template(name=names.mentions_template)

@@ -54,15 +54,11 @@ def es_client(es_url):
 @pytest.fixture
 def index_names(es_client):
     """Index names no other test (or the demo) uses; removed afterwards."""
-    from index.templates import IndexNames
+    from index.templates import IndexNames, remove_everything
 
     names = IndexNames(prefix=f"nabdtest-{uuid.uuid4().hex[:8]}")
     yield names
-    created = es_client.indices.get(index=f"{names.prefix}-*", expand_wildcards="all", allow_no_indices=True)
-    if created:
-        es_client.indices.delete(index=",".join(sorted(created)))
-    if es_client.indices.exists_index_template(name=names.mentions_template):
-        es_client.indices.delete_index_template(name=names.mentions_template)
+    remove_everything(es_client, names)
 
 
 @pytest.fixture

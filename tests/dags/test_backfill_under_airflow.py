@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from config import load_config
+from index.templates import IndexNames, remove_everything
 from nabd import pipeline
 from nabd.ledger import pending_intervals
 from tests.dags.airflow_commands import RunningAirflow, airflow_environment, run_airflow
@@ -89,11 +90,12 @@ def test_a_backfill_leaves_the_same_documents_and_files_as_running_the_days_one_
         with RunningAirflow(backfill, tmp_path / "airflow-backfill" / "processes"):
             runs = wait_for_the_backfill(tmp_path / "airflow-backfill" / "airflow.db",
                                          tmp_path / "var-backfill" / "raw" / "demo")
+        assert_same_documents_and_files(es_client, index_names, backfill_prefix, test_config_dir, backfill_dir, runs)
     finally:
-        template = f"{backfill_prefix}-mentions"
-        if es_client.indices.exists_index_template(name=template):
-            es_client.indices.delete_index_template(name=template)
+        remove_everything(es_client, IndexNames(prefix=backfill_prefix))
 
+
+def assert_same_documents_and_files(es_client, index_names, backfill_prefix, config_dir, backfill_dir, runs):
     assert [run[:2] for run in runs if run[0] == "collect_daily" and run[1] == "backfill"] == [
         ("collect_daily", "backfill")] * 2
     start, end = INTERVALS[0][0], INTERVALS[-1][1]
@@ -103,7 +105,7 @@ def test_a_backfill_leaves_the_same_documents_and_files_as_running_the_days_one_
     assert set(backfilled) == set(expected)
     assert {key: sorted(field for field in expected[key] if expected[key][field] != backfilled[key].get(field))
             for key in expected if backfilled[key] != expected[key]} == {}
-    incremental, replayed = load_config(test_config_dir), load_config(backfill_dir)
+    incremental, replayed = load_config(config_dir), load_config(backfill_dir)
     for interval in INTERVALS:
         for path in (pipeline.raw_path, pipeline.enriched_path):
             assert (path(Path(replayed.settings.data_dir), "demo", *interval).read_bytes()

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from index.bulk import mention_action
 from index.templates import setup
 from index.trend_report import brand_trends
 from index.trends import (TrendWindow, complaint_examples_query, net_sentiment, parse_complaint_examples,
                           volume_by_sentiment_query)
+from tests.support.indexing import index_mentions
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 
@@ -50,11 +50,7 @@ FIXTURES = [
 @pytest.fixture
 def window(es_client, index_names):
     setup(es_client, index_names, ["سهم"])
-    operations = []
-    for record in FIXTURES:
-        action = mention_action(record, index_names)
-        operations += [{"index": {"_index": action["_index"], "_id": action["_id"]}}, action["_source"]]
-    es_client.bulk(operations=operations, refresh=True)
+    index_mentions(es_client, index_names, FIXTURES)
     return TrendWindow(brand="sahm", start=datetime(2026, 11, 20, tzinfo=RIYADH),
                        end=datetime(2026, 11, 22, tzinfo=RIYADH), timezone="Asia/Riyadh",
                        interval="day", competitors=("najm",))

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from index.bulk import mention_action
 from index.templates import setup
 from index.trends import TrendWindow, parse_rising_terms, rising_terms_query
+from tests.support.indexing import index_mentions
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 
@@ -38,11 +38,7 @@ FIXTURES = (
 @pytest.fixture
 def outage_day(es_client, index_names):
     setup(es_client, index_names, ["سهم"])
-    operations = []
-    for record in FIXTURES:
-        action = mention_action(record, index_names)
-        operations += [{"index": {"_index": action["_index"], "_id": action["_id"]}}, action["_source"]]
-    es_client.bulk(operations=operations, refresh=True)
+    index_mentions(es_client, index_names, FIXTURES)
     return TrendWindow(brand="sahm", start=datetime(2026, 11, 21, tzinfo=RIYADH),
                        end=datetime(2026, 11, 22, tzinfo=RIYADH), timezone="Asia/Riyadh")
 

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from config import load_config
-from index.bulk import mention_action
 from index.templates import setup
 from nabd.alerts.runner import check_alerts
 from nabd.cli import main
+from tests.support.indexing import index_mentions
 from tests.support.receivers import free_port, set_smtp, start_plain_smtp, start_webhook_receiver
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
@@ -47,15 +47,6 @@ def storm(prefix: str, start: datetime, count: int, *, spam=False) -> list[dict]
                     HOSTILE if n == 0 else f"الشبكة طايحة من الصبح {n}", spam=spam,
                     likes=500 if n == 0 else n, complaint=True)
             for n in range(count)]
-
-
-def index_mentions(es_client, index_names, records: list[dict]) -> None:
-    operations = []
-    for record in records:
-        action = mention_action(record, index_names)
-        operations += [{"index": {"_index": action["_index"], "_id": action["_id"]}}, action["_source"]]
-    response = es_client.bulk(operations=operations, refresh=True)
-    assert not response["errors"]
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from test_alerts_runner import (  # noqa: F401 (fixtures)
     AT,
     alert_config,
     history,
-    index_mentions,
     receivers,
     recorded_alerts,
     storm,
 )
 
 from tests.dags.airflow_commands import airflow_environment, run_airflow
+from tests.support.indexing import index_mentions
 
 
 def test_the_alerts_dag_checks_the_window_ending_at_its_interval_end_and_a_rerun_sends_nothing_twice(

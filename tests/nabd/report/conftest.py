@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from index.bulk import mention_action
 from index.templates import brand_keywords, setup
 from report_mentions import MENTIONS
+from tests.support.indexing import index_mentions
 
 
 @pytest.fixture
@@ -15,12 +15,7 @@ def indexed_mentions(es_client, index_names, test_config_dir):
     from config import load_config
 
     setup(es_client, index_names, brand_keywords(load_config(test_config_dir).brands))
-    operations = []
-    for record in MENTIONS:
-        action = mention_action(record, index_names)
-        operations += [{"index": {"_index": action["_index"], "_id": action["_id"]}}, action["_source"]]
-    response = es_client.bulk(operations=operations, refresh=True)
-    assert not response["errors"]
+    index_mentions(es_client, index_names, MENTIONS)
     return MENTIONS
 
 
