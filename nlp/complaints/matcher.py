@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from nlp.normalize import normalize_for_matching
@@ -22,8 +21,11 @@ NEGATORS = frozenset(
 _PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "لل", "ال", "و", "ف", "ب", "ل", "ك")
 _MIN_CORE = 3
 _WORD_RE = re.compile(r"\S+")
+_SEPARATOR = " \x01 "  # a control character that normalization keeps and no post holds as a word
 MAX_GAP = 2  # words allowed between two consecutive words of a seed phrase
-NEGATION_WINDOW = 2  # words before a match searched for a negator
+# A negator right before a match negates it; one word may sit between them when it is one of these
+# (`ما في تأخير`, `مو كان سيء`, `not really slow`).
+NEGATION_FILLERS = frozenset("في فيه فيها كان كانت عندي عندهم يوجد هناك بها فيه is was really very that too".split())
 PROXIMITY = 3  # words allowed between an aspect word and a complaint cue
 CUE = "\x00cue"  # the internal label of complaint cues
 
@@ -73,17 +75,18 @@ def word_core(word: str) -> str:
 
 def text_words(text: str) -> list[_Word]:
     """The text's words as matching-normalized cores, each with the span of its original word."""
+    spans = [(match.start(), match.end()) for match in _WORD_RE.finditer(text)]
+    if not spans:
+        return []
+    # One normalization pass over the words joined by a separator no step touches, then split back.
+    pieces = normalize_for_matching(_SEPARATOR.join(text[a:b] for a, b in spans)).split(_SEPARATOR.strip())
+    if len(pieces) != len(spans):  # a step moved a separator: fall back to word by word
+        pieces = [normalize_for_matching(text[a:b]) for a, b in spans]
     words: list[_Word] = []
-    for match in _WORD_RE.finditer(text):
-        for core in _word_cores(match.group()):
-            words.append(_Word(core, match.start(), match.end()))
+    for (start, end), piece in zip(spans, pieces):
+        for word in piece.split():
+            words.append(_Word(word_core(word), start, end))
     return words
-
-
-@lru_cache(maxsize=200_000)
-def _word_cores(word: str) -> tuple[str, ...]:
-    """One written word's cores (a hashtag may hold several words); words repeat, so cached."""
-    return tuple(word_core(piece) for piece in normalize_for_matching(word).split())
 
 
 class TopicMatcher:
@@ -131,12 +134,16 @@ class TopicMatcher:
         """Every non-negated seed occurrence and aspect-near-cue pair, in text order; one per label and span."""
         words = text_words(text)
         found: dict[tuple[str, int, int], Evidence] = {}
+        covered: set[tuple[str, int]] = set()  # (label, word) inside a seed match
         for seed, first, last in _occurrences(words, self._by_first):
             start, end = words[first].start, words[last].end
             found.setdefault((seed.label, start, end), Evidence(seed.label, seed.phrase, text[start:end], start, end))
+            covered.update((seed.label, position) for position in range(first, last + 1))
         if self._aspects and self._cues:
             cues = list(_occurrences(words, self._cues))
             for aspect, first, last in _occurrences(words, self._aspects):
+                if (aspect.label, first) in covered:
+                    continue
                 near = [(cue, a, b) for cue, a, b in cues if a - last - 1 <= PROXIMITY and first - b - 1 <= PROXIMITY
                         and (b < first or a > last)]
                 if not near:
@@ -176,7 +183,9 @@ def _match_rest(words: list[_Word], first: int, cores: tuple[str, ...]) -> int |
 
 
 def _negated(words: list[_Word], index: int) -> bool:
-    return any(words[i].core in NEGATORS for i in range(max(0, index - NEGATION_WINDOW), index))
+    if index >= 1 and words[index - 1].core in NEGATORS:
+        return True
+    return index >= 2 and words[index - 2].core in NEGATORS and words[index - 1].core in NEGATION_FILLERS
 
 
 def _outermost(evidence: Iterable[Evidence]) -> list[Evidence]:

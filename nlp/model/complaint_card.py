@@ -49,6 +49,7 @@ def card_lines(record: dict) -> list[str]:
         f"Topics micro-F1 {topics.get('micro_f1', 0):.3f}, macro-F1 {topics.get('macro_f1', 0):.3f}. "
         f"On the {seed_free.get('count', 0)} dev posts without any seed phrase: complaint F1 "
         f"{seed_free.get('complaint', {}).get('f1', 0):.3f}, topics micro-F1 {seed_free.get('topics', {}).get('micro_f1', 0):.3f}.",
+        _heads_only_line(record["dev"]["torch"].get("complaints_silver_heads_only")),
         f"Thresholds (tuned out of fold on the train split): {record['thresholds']}.",
         "History of refits: `metrics.json` → `complaint_heads.history`.",
     ]
@@ -58,3 +59,11 @@ def card_lines(record: dict) -> list[str]:
 def _row(name: str, metrics: dict) -> str:
     return (f"| {name} | {metrics['f1']:.3f} | {metrics['precision']:.3f} | {metrics['recall']:.3f} | "
             f"{metrics['positives']} |")
+
+
+def _heads_only_line(report: dict | None) -> str:
+    if not report or "topics" not in report:
+        return ""
+    per_topic = ", ".join(f"{topic} {metrics['f1']:.3f}" for topic, metrics in report["topics"]["per_topic"].items())
+    return (f"The learned topic head alone (without the topics the matcher's evidence adds): micro-F1 "
+            f"{report['topics']['micro_f1']:.3f}, macro-F1 {report['topics']['macro_f1']:.3f} ({per_topic}).")

@@ -376,6 +376,10 @@ def save_refit(args: HeadsRefitArguments, model: NabdMultiTaskModel, tokenizer, 
                                                       matcher=classifier.matcher),
             "spam": evaluate_predictions(data["spam_dev"], classifier.classify([r["text"] for r in data["spam_dev"]])),
         }
+        if backend == "torch":  # the learned heads alone: no topic added from the matcher's evidence
+            matcher, classifier.matcher = classifier.matcher, None
+            dev[backend]["complaints_silver_heads_only"] = evaluate_predictions(
+                data["dev"], classifier.classify([r["text"] for r in data["dev"]]), matcher=matcher)
     record = {
         "refit_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "minutes": round((time.monotonic() - started) / 60, 1),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "nabd-arabi
 REQUIRED_HEADS = ("sentiment", "sarcasm", "dialect")
 TOPICS_SNAPSHOT = "topics.yaml"  # the topics the complaint heads were refit with (seeds for evidence)
 SIGNAL_HEADS = ("churn_intent", "advocacy")
+_WORD_RE = re.compile(r"\S+")
 
 
 class ModelLoadError(RuntimeError):
@@ -40,6 +42,7 @@ class Classifier:
         self.multilabel = {name for name in config.heads if config.head_kind(name) == "multilabel"}
         self.thresholds = {name: np.array(config.thresholds(name), dtype=np.float32) for name in self.multilabel}
         self.matcher = matcher
+        self.term_weights = None  # set by `load` when the model has complaint heads
 
     @classmethod
     def load(cls, model_dir: str | Path = DEFAULT_MODEL_DIR, backend: str = "torch", **options) -> Classifier:
@@ -51,7 +54,10 @@ class Classifier:
         tokenizer = _load_tokenizer(model_dir)
         runner = _TorchRunner(model_dir, config) if backend == "torch" else _OnnxRunner(model_dir, config)
         options.setdefault("matcher", _load_matcher(model_dir) if "complaint" in config.heads else None)
-        return cls(model_dir, config, tokenizer, runner, **options)
+        classifier = cls(model_dir, config, tokenizer, runner, **options)
+        if "complaint" in config.heads:
+            classifier.term_weights = TermWeights.load(model_dir, config, tokenizer)
+        return classifier
 
     @property
     def model_info(self) -> dict[str, str]:
@@ -75,13 +81,17 @@ class Classifier:
                 probabilities[name][batch] = _sigmoid(logits) if name in self.multilabel else _softmax(logits)
         records = [self._nlp_record(probabilities, row) for row in range(len(texts))]
         if "complaint" in self.head_labels:
+            if self.term_weights is not None:
+                complaints = probabilities["complaint"][:, 0] >= self.thresholds["complaint"][0]
+                self.term_weights.prepare([text for text, flagged in zip(texts, complaints) if flagged])
             for text, record, row in zip(texts, records, range(len(texts))):
                 record.update(self._complaint_fields(text, probabilities, row))
         return records
 
     def _complaint_fields(self, text: str, probabilities: dict[str, np.ndarray], row: int) -> dict:
         """complaint, topics, churn_intent, advocacy, spam (spam is never a complaint) and the
-        matcher's evidence for the labels given."""
+        matcher's evidence. A complaint's topics are the topic head's, plus any topic whose seed
+        phrase or aspect-near-cue the matcher finds in it (shown in the evidence)."""
         fields: dict = {}
         spam_score = float(probabilities["spam"][row][0]) if "spam" in probabilities else 0.0
         fields["spam"] = bool("spam" in probabilities and spam_score >= self.thresholds["spam"][0])
@@ -90,18 +100,25 @@ class Classifier:
         complaint_score = float(probabilities["complaint"][row][0])
         fields["complaint"] = bool(complaint_score >= self.thresholds["complaint"][0]) and not fields["spam"]
         fields["complaint_score"] = round(complaint_score, 4)
-        topics = []
-        if fields["complaint"] and "topics" in probabilities:
-            hits = probabilities["topics"][row] >= self.thresholds["topics"]
-            topics = [label for label, hit in zip(self.head_labels["topics"], hits) if hit]
-        fields["topics"] = topics
         for signal in SIGNAL_HEADS:
             if signal in probabilities:
                 fields[signal] = bool(probabilities[signal][row][0] >= self.thresholds[signal][0]) and not fields["spam"]
-        given = {*topics, *(signal for signal in SIGNAL_HEADS if fields.get(signal))}
-        evidence = self.matcher.match(text) if self.matcher is not None and given else []
+        signals = {signal for signal in SIGNAL_HEADS if fields.get(signal)}
+        evidence = self.matcher.match(text) if self.matcher is not None and (fields["complaint"] or signals) else []
+        topics: list[str] = []
+        if fields["complaint"] and "topics" in probabilities:
+            found = {item.label for item in evidence}
+            hits = probabilities["topics"][row] >= self.thresholds["topics"]
+            topics = [label for label, hit in zip(self.head_labels["topics"], hits) if hit or label in found]
+        fields["topics"] = topics
+        given = {*topics, *signals}
         fields["evidence"] = [item.record() for item in evidence if item.label in given]
+        if fields["complaint"] and self.term_weights is not None:
+            explained = {item["label"] for item in fields["evidence"]}
+            wanted = [("complaint", "complaint"), *(("topics", topic) for topic in topics if topic not in explained)]
+            fields["evidence"] = self.term_weights.evidence(text, wanted) + fields["evidence"]
         return fields
+
 
     def _nlp_record(self, probabilities: dict[str, np.ndarray], row: int) -> dict:
         record: dict = {"model": self.model_info}
@@ -118,6 +135,71 @@ class Classifier:
 
     def _scores(self, head: str, probabilities: dict[str, np.ndarray], row: int) -> dict[str, float]:
         return {label: round(float(p), 4) for label, p in zip(self.head_labels[head], probabilities[head][row])}
+
+
+class TermWeights:
+    """The multi-label heads' learned weight per vocabulary token: the word of a post whose tokens
+    weigh most for a label is that label's evidence when no seed phrase explains it."""
+
+    HEADS = ("complaint", "topics")
+
+    def __init__(self, weights: dict[str, np.ndarray], labels: dict[str, list[str]], tokenizer):
+        self.weights, self.labels, self.tokenizer = weights, labels, tokenizer
+        self._cache: dict[str, tuple[int, ...]] = {}
+
+    @classmethod
+    def load(cls, model_dir: Path, config, tokenizer) -> TermWeights | None:
+        from safetensors import safe_open
+
+        path = model_dir / "model.safetensors"
+        if not path.is_file():
+            return None
+        with safe_open(str(path), "np") as stored:
+            names = [head for head in cls.HEADS if head in config.heads and f"heads.{head}.wide.weight" in stored.keys()]
+            weights = {head: stored.get_tensor(f"heads.{head}.wide.weight") for head in names}
+        return cls(weights, {head: config.head_labels(head) for head in weights}, tokenizer)
+
+    def evidence(self, text: str, wanted: list[tuple[str, str]]) -> list[dict]:
+        """For each (head, label), the word with the largest positive weight, as an evidence item."""
+        wanted = [(head, label) for head, label in wanted if head in self.weights]
+        words = [(match.start(), match.end(), self._token_ids(match.group())) for match in _WORD_RE.finditer(text)]
+        words = [word for word in words if word[2]]
+        if not wanted or not words:
+            return []
+        flat = np.fromiter((token for *_, ids in words for token in ids), dtype=np.int64)
+        starts = np.cumsum([0] + [len(ids) for *_, ids in words[:-1]])
+        items = []
+        for head, label in wanted:
+            scores = np.add.reduceat(self.weights[head][flat, self.labels[head].index(label)], starts)
+            best = int(np.argmax(scores))
+            if scores[best] > 0:
+                start, end, _ = words[best]
+                items.append({"label": label, "text": text[start:end], "start": start, "end": end})
+        return items
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Tokenize the words of these texts not seen yet, in one batch (words repeat across posts)."""
+        if len(self._cache) >= 200_000:
+            self._cache.clear()
+        new = list({word: None for text in texts for word in _WORD_RE.findall(text) if word not in self._cache})
+        if not new:
+            return
+        normalized = [piece.strip() for piece in normalize_for_model(" \x01 ".join(new)).split("\x01")]
+        if len(normalized) != len(new):  # a word held the separator: normalize word by word
+            normalized = [normalize_for_model(word) for word in new]
+        backend = getattr(self.tokenizer, "backend_tokenizer", None)
+        if backend is not None:  # the Rust tokenizer directly: no Python conversion per word
+            encoded = [encoding.ids for encoding in backend.encode_batch([text or "_" for text in normalized],
+                                                                         add_special_tokens=False)]
+        else:
+            encoded = self.tokenizer([text or "_" for text in normalized], add_special_tokens=False)["input_ids"]
+        for word, text, ids in zip(new, normalized, encoded):
+            self._cache[word] = tuple(ids) if text else ()
+
+    def _token_ids(self, word: str) -> tuple[int, ...]:
+        if word not in self._cache:
+            self.prepare([word])
+        return self._cache[word]
 
 
 def _load_config(model_dir: Path):
