@@ -9,18 +9,20 @@ non-zero when the crawl failed. `run_crawl` launches it, for the CLI and for Air
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import os
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from spiders.cleaning import format_utc, parse_timestamp
-from spiders.feed import read_feed, write_feed
+from spiders.feed import RUN_CHARACTERS, SortedRuns, canonical_record, iter_feed, record_text, sort_key, write_lines
 
 logger = logging.getLogger(__name__)
 
@@ -217,17 +219,18 @@ def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | Non
     crawler = process.create_crawler(spider_class(plan.kind))
     process.crawl(crawler, **spider_options)
     process.start()
-    collected = read_feed(part) if part.exists() else []
-    part.unlink(missing_ok=True)
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    summary = _summarize(plan.name, start, end, fetch_start, out, stats, len(collected))
-    if not summary["ok"]:
-        return CrawlSummary(**summary)
-    previous = read_feed(out) if out.exists() else []
-    records = merge_records(previous, collected, keep_previous=since_watermark, start=start, end=end)
-    summary["items"] = write_feed(out, records)
-    if records:
-        summary["watermark"] = store.advance(plan.name, max(record["@timestamp"] for record in records))
+    with IntervalMerge(out.parent, keep_previous=since_watermark, start=start, end=end) as merge:
+        collected = merge.add_collected(part) if part.exists() else 0
+        part.unlink(missing_ok=True)
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        summary = _summarize(plan.name, start, end, fetch_start, out, stats, collected)
+        if not summary["ok"]:
+            return CrawlSummary(**summary)
+        if out.exists():
+            merge.add_previous(out)
+        summary["items"], latest = merge.write(out)
+    if latest is not None:
+        summary["watermark"] = store.advance(plan.name, latest)
     else:
         summary["watermark"] = store.latest(plan.name)
     return CrawlSummary(**summary)
@@ -249,7 +252,10 @@ def _fetch_start(watermark: str | None, start: str, end: str) -> str:
 
 
 def merge_records(previous: list[dict], collected: list[dict], *, keep_previous: bool, start: str, end: str) -> list[dict]:
-    """The interval's records: newly collected ones (keeping first `collected_at`), plus earlier ones when incremental."""
+    """The interval's records: newly collected ones (keeping first `collected_at`), plus earlier ones when incremental.
+
+    The rule in memory, for lists; crawls apply it to files in bounded memory with `IntervalMerge`.
+    """
     earlier = {record["id"]: record for record in previous}
     merged = {record["id"]: record for record in previous if start <= record["@timestamp"] < end} if keep_previous else {}
     for record in collected:
@@ -257,6 +263,85 @@ def merge_records(previous: list[dict], collected: list[dict], *, keep_previous:
             record = dict(record, collected_at=earlier[record["id"]]["collected_at"])
         merged[record["id"]] = record
     return list(merged.values())
+
+
+PREVIOUS, COLLECTED = 0, 1
+
+
+class IntervalMerge:
+    """`merge_records` on files in bounded memory, written sorted by (`@timestamp`, `id`) like `write_feed`.
+
+    The records of the earlier file and of the crawl are sorted by (id, origin, order read) with an
+    external merge sort, so each id's records arrive together; each id resolves to its one record
+    (the last collected, with the earlier file's `collected_at`; else, when incremental, the earlier
+    one inside the interval), and those are sorted again, externally, by (`@timestamp`, `id`) into
+    the atomically replaced output. Sorted runs are spilled to anonymous temporary files in `folder`.
+    """
+
+    def __init__(self, folder: Path, *, keep_previous: bool, start: str, end: str, run_characters: int = RUN_CHARACTERS) -> None:
+        self.folder, self.keep_previous, self.start, self.end = folder, keep_previous, start, end
+        self.run_characters = run_characters
+        folder.mkdir(parents=True, exist_ok=True)
+        self.by_id = SortedRuns(folder, run_characters)
+        self.read = 0
+
+    def add_collected(self, path: Path) -> int:
+        """Adds the crawl's feed; returns how many records it held."""
+        count = 0
+        for line, record in iter_feed(path):
+            self.by_id.add((record["id"], COLLECTED, self.read, 0), line)
+            self.read += 1
+            count += 1
+        return count
+
+    def add_previous(self, path: Path) -> None:
+        """Adds the earlier file of the interval: first `collected_at`s, and its records when incremental."""
+        for line, record in iter_feed(path):
+            inside = self.start <= record["@timestamp"] < self.end
+            self.by_id.add((record["id"], PREVIOUS, self.read, int(inside)), line)
+            self.read += 1
+
+    def records(self) -> Iterator[dict]:
+        """The merged records, one per id, in id order."""
+        for _, entries in itertools.groupby(self.by_id.sorted(), key=lambda entry: entry[0][0]):
+            earlier = earlier_inside = latest = None
+            for (_, origin, _, inside), line in entries:
+                if origin == PREVIOUS:
+                    earlier = line
+                    earlier_inside = line if inside else earlier_inside
+                else:
+                    latest = line
+            if latest is not None:
+                record = json.loads(latest)
+                collected_at = json.loads(earlier).get("collected_at") if earlier is not None else None
+                yield dict(record, collected_at=collected_at) if collected_at else record
+            elif self.keep_previous and earlier_inside is not None:
+                yield json.loads(earlier_inside)
+
+    def write(self, out: Path) -> tuple[int, str | None]:
+        """Writes the merged records to `out`; returns how many and the latest `@timestamp` (None when none)."""
+        latest: list[str] = []
+        with SortedRuns(self.folder, self.run_characters) as by_time:
+            for record in self.records():
+                record = canonical_record(record)
+                by_time.add(sort_key(record), record_text(record))
+
+            def lines() -> Iterator[str]:
+                for key, line in by_time.sorted():
+                    latest[:] = [key[0]]
+                    yield line
+
+            count = write_lines(out, lines())
+        return count, (latest[0] if latest else None)
+
+    def close(self) -> None:
+        self.by_id.close()
+
+    def __enter__(self) -> "IntervalMerge":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
 
 def _summarize(source: str, start: str, end: str, fetch_start: str, out: Path, stats: dict, collected: int) -> dict:
