@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from elasticsearch import Elasticsearch
+from elasticsearch import BadRequestError, Elasticsearch
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +145,15 @@ def _ensure_single_index(client, alias: str, mapping: str, keywords: list[str], 
         report.unchanged.append(f"index {alias}")
         return
     concrete = f"{alias}-v{MAPPING_VERSION}"
-    client.indices.create(index=concrete, settings=body["settings"], mappings=body["mappings"],
-                          aliases={alias: {"is_write_index": True}})
+    try:
+        client.indices.create(index=concrete, settings=body["settings"], mappings=body["mappings"],
+                              aliases={alias: {"is_write_index": True}})
+    except BadRequestError as error:
+        if error.error != "resource_already_exists_exception":
+            raise
+        # Another worker set up the same indices at the same moment (mapped tasks do): theirs is ours.
+        report.unchanged.append(f"index {concrete} (alias {alias}, created concurrently)")
+        return
     report.created.append(f"index {concrete} (alias {alias})")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import yaml
 
 from config import load_config
@@ -39,3 +42,19 @@ def test_index_setup_is_idempotent(test_config_dir, es_client):
     names = cluster.index_names(config)
     assert es_client.indices.exists_alias(name=names.alerts_alias)
     assert es_client.indices.exists_alias(name=names.brand_health_alias)
+
+
+def test_workers_setting_up_the_same_indices_at_once_all_succeed(test_config_dir, es_client, index_names):
+    # Mapped Airflow tasks each set up the indices before indexing; they often start together.
+    config = load_config(test_config_dir)
+    start = threading.Barrier(4)
+
+    def set_up() -> None:
+        start.wait()
+        cluster.setup_indices(config)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for future in [pool.submit(set_up) for _ in range(4)]:
+            future.result()
+    assert es_client.indices.exists_alias(name=index_names.alerts_alias)
+    assert len(es_client.indices.get_alias(name=index_names.alerts_alias)) == 1
