@@ -22,6 +22,8 @@ _PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "ل
 _MIN_CORE = 3
 _WORD_RE = re.compile(r"\S+")
 _SEPARATOR = " \x01 "  # a control character that normalization keeps and no post holds as a word
+_CORES: dict[str, tuple[str, ...]] = {}  # written word -> its cores (a hashtag may hold several)
+_CACHE_SIZE = 200_000
 MAX_GAP = 2  # words allowed between two consecutive words of a seed phrase
 # A negator right before a match negates it; one word may sit between them when it is one of these
 # (`ما في تأخير`, `مو كان سيء`, `not really slow`).
@@ -75,18 +77,23 @@ def word_core(word: str) -> str:
 
 def text_words(text: str) -> list[_Word]:
     """The text's words as matching-normalized cores, each with the span of its original word."""
-    spans = [(match.start(), match.end()) for match in _WORD_RE.finditer(text)]
-    if not spans:
-        return []
-    # One normalization pass over the words joined by a separator no step touches, then split back.
-    pieces = normalize_for_matching(_SEPARATOR.join(text[a:b] for a, b in spans)).split(_SEPARATOR.strip())
-    if len(pieces) != len(spans):  # a step moved a separator: fall back to word by word
-        pieces = [normalize_for_matching(text[a:b]) for a, b in spans]
-    words: list[_Word] = []
-    for (start, end), piece in zip(spans, pieces):
-        for word in piece.split():
-            words.append(_Word(word_core(word), start, end))
-    return words
+    spans = [(match.start(), match.end(), match.group()) for match in _WORD_RE.finditer(text)]
+    _normalize_new_words([word for *_, word in spans if word not in _CORES])
+    return [_Word(core, start, end) for start, end, word in spans for core in _CORES[word]]
+
+
+def _normalize_new_words(words: list[str]) -> None:
+    """Normalize words not seen yet in one pass (joined by a separator no step touches) and cache
+    their cores; words repeat across posts, so most are found in the cache."""
+    if not words:
+        return
+    if len(_CORES) > _CACHE_SIZE:
+        _CORES.clear()
+    pieces = normalize_for_matching(_SEPARATOR.join(words)).split(_SEPARATOR.strip())
+    if len(pieces) != len(words):  # a word held the separator: normalize word by word
+        pieces = [normalize_for_matching(word) for word in words]
+    for word, piece in zip(words, pieces):
+        _CORES[word] = tuple(word_core(core) for core in piece.split())
 
 
 class TopicMatcher:
