@@ -24,7 +24,8 @@ SPAM_LABELS = frozenset({"low_quality", "scam"})  # tweet-level collections (acc
 WEAK_SOURCES = ("elsahar_reviews", "masc", "saudi_tourism_reviews", "absa_hotels_ar", "marsa")
 # Genuine tweets and reviews: the spam head's negatives (no genuine class exists at tweet level).
 GENUINE_SOURCES = ("arsas", "astd", "arsarcasm_v2_train", "marsa", "semeval2017_task4_ar", "elsahar_reviews", "masc",
-                   "saudi_tourism_reviews", "absa_hotels_ar")
+                   "saudi_tourism_reviews", "absa_hotels_ar", "arabic_sentiment_twitter_corpus", "tsac",
+                   "mac_moroccan", "myc_moroccan_youtube", "isarcasmeval_ar", "ajgt", "arsentd_lev")
 SIGNALS = ("churn_intent", "advocacy")
 DEV_FRACTION = 0.2
 SPLIT_SALT = "nabd-complaints-split-v1"

@@ -71,6 +71,9 @@ class HeadsRefitArguments:
     deep_weight_decay: float = 0.05
     wide_l2: float = 1e-5
     folds: int = 5
+    # A spam flag hides a post from complaint counts, and the balanced spam dev set overstates how
+    # common spam is: the spam threshold never goes below this (precision first).
+    spam_min_threshold: float = 0.6
     max_length: int = 128
     seed: int = 13
     threads: int = 2
@@ -110,6 +113,8 @@ def run_heads_refit(args: HeadsRefitArguments) -> Path:
     fit_report = {}
     for name, table in tables.items():
         fold_heads, thresholds, oof = fit_folds(table, model, args)
+        if name == "spam":
+            thresholds = [max(threshold, args.spam_min_threshold) for threshold in thresholds]
         head = full_head(average_heads(fold_heads), table, model)
         model.heads[name].load_state_dict(head.state_dict())
         model.config.heads[name]["thresholds"] = dict(zip(table.labels, thresholds))
