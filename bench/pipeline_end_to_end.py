@@ -34,7 +34,7 @@ DEMO_WEEK = ("2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z")
 STAGES = ("enrich", "index")
 
 
-def bench_config(work_dir: Path, es_url: str, prefix: str, model_dir: Path | None) -> Path:
+def bench_config(work_dir: Path, es_url: str, prefix: str, model_dir: Path | None, backend: str | None = None) -> Path:
     """A copy of the shipped configuration pointed at `es_url`, a private prefix and data under `work_dir`."""
     import yaml
 
@@ -45,6 +45,8 @@ def bench_config(work_dir: Path, es_url: str, prefix: str, model_dir: Path | Non
     settings["data_dir"] = str(work_dir / "var")
     if model_dir is not None:
         settings["model"]["dir"] = str(model_dir)
+    if backend is not None:
+        settings["model"]["backend"] = backend
     (config_dir / "settings.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return config_dir
 
@@ -130,6 +132,7 @@ def main() -> int:
     models = parser.add_mutually_exclusive_group()
     models.add_argument("--model", type=Path, help="model directory (default: settings.yaml model.dir)")
     models.add_argument("--random-model", action="store_true", help="time a random model of the default size")
+    parser.add_argument("--backend", choices=["torch", "onnx"], help="classifier backend (default: settings.yaml)")
     parser.add_argument("--worker", choices=[*STAGES, "random-model"], help=argparse.SUPPRESS)
     parser.add_argument("--config-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--raw-file", type=Path, help=argparse.SUPPRESS)
@@ -144,7 +147,7 @@ def main() -> int:
     prefix = f"nabdbench-{uuid.uuid4().hex[:6]}"
     with tempfile.TemporaryDirectory(prefix="nabd-bench-") as work:
         model_dir = Path(work) / "random-model" if args.random_model else args.model
-        config_dir = bench_config(Path(work), args.es_url, prefix, model_dir)
+        config_dir = bench_config(Path(work), args.es_url, prefix, model_dir, args.backend)
         raw_file = write_raw_interval(config_dir, args.mentions)
         if args.random_model:  # in a child, so that torch never inflates this process's (inherited) peak RSS
             subprocess.run([sys.executable, __file__, "--worker", "random-model", "--config-dir", str(model_dir),
@@ -155,7 +158,7 @@ def main() -> int:
             drop_prefix(args.es_url, prefix)
     model = enrich["result"]["model"]
     rows = [{**enrich, "out": enrich["result"]["written"]}, {**index, "out": index["result"]["indexed"]}]
-    print("\n" + table(args.mentions, rows, f"{model['name']} {model['version']}" if model else "none (no model)"))
+    print("\n" + table(args.mentions, rows, f"{model['name']} {model['version']} ({args.backend or 'configured'} backend)" if model else "none (no model)"))
     return 0
 
 
