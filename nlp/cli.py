@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 # Kept free of heavy imports: torch and transformers load only when a handler runs.
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "nabd-arabic-mini"
 DEFAULT_WORK_DIR = Path(".cache/nabd")
-TRAIN_STEPS = ("tokenizer", "pretrain", "finetune")
+TRAIN_STEPS = ("tokenizer", "pretrain", "finetune", "heads")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def add_train(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "train", help="train the classifier: tokenizer -> MLM pretraining -> multi-task fine-tuning"
+        "train", help="train the classifier: tokenizer -> MLM pretraining -> multi-task fine-tuning -> complaint heads"
     )
     parser.add_argument("--steps", default=",".join(TRAIN_STEPS),
                         help=f"comma-separated steps to run, of {', '.join(TRAIN_STEPS)} (default: all)")
@@ -100,15 +100,18 @@ def run_train(args: argparse.Namespace) -> int:
         metrics = json.loads((output / "metrics.json").read_text())
         headline = metrics["dev"][metrics["headline"]]["sentiment"]
         print(f"model saved to {output}; {metrics['headline']} dev F1-PN {headline['f1_pn']:.4f}")
+    if "heads" in steps:
+        return run_heads_only(args, source=args.output)
     return 0
 
 
-def run_heads_only(args: argparse.Namespace) -> int:
+def run_heads_only(args: argparse.Namespace, source: Path | None = None) -> int:
+    """Refit the complaint heads of `source` (default: --base-model, else --output) into --output."""
     from config.loader import resolve_config_dir
     from nlp.model.heads_refit import HeadsRefitArguments, run_heads_refit
 
     topics = args.topics or resolve_config_dir(None) / "topics.yaml"
-    source = args.base_model or args.output
+    source = source or args.base_model or args.output
     output = run_heads_refit(HeadsRefitArguments(
         model_dir=source, output_dir=args.output, topics_file=topics, labeled=tuple(args.labeled),
         data_dir=args.data_dir, dev_dir=args.work_dir / "dev", cache_dir=args.work_dir / "heads",
@@ -130,7 +133,7 @@ def _train_steps(args: argparse.Namespace) -> list[str]:
     if args.base_model is not None:
         if not (args.base_model / "config.json").is_file():
             raise FileNotFoundError(f"--base-model {args.base_model}: no config.json (expected a save_pretrained directory)")
-        return ["finetune"]
+        return [step for step in steps if step in ("finetune", "heads")]
     return steps
 
 

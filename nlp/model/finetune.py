@@ -1,4 +1,8 @@
-"""Multi-task fine-tuning (sentiment, sarcasm, dialect) of a pretrained encoder on the labeled sets."""
+"""Multi-task fine-tuning (sentiment, sarcasm, dialect) of a pretrained encoder on the labeled sets.
+
+The silver complaint set's train split also shapes the encoder through two auxiliary heads
+(`complaint`, `topics`). They are dropped before saving: the served complaint heads are refit on
+the frozen encoder by `nabd train --heads-only`, which tunes their thresholds."""
 
 from __future__ import annotations
 
@@ -16,14 +20,22 @@ import torch
 from nlp.model.data import (
     HEADLINE_FILE,
     LABELED_FILES,
+    DataError,
     LabeledPost,
     default_data_dir,
     load_labeled,
+    post_key,
     split_dev,
     write_jsonl,
 )
 from nlp.model.evaluate import evaluate_predictions, sarcasm_metrics, sentiment_metrics
-from nlp.model.modeling import DEFAULT_HEADS, NabdMultiTaskConfig, NabdMultiTaskModel, heads_config
+from nlp.model.modeling import (
+    DEFAULT_HEADS,
+    MULTILABEL,
+    NabdMultiTaskConfig,
+    NabdMultiTaskModel,
+    heads_config,
+)
 from nlp.model.pretrain import length_bucketed_batches, pad_sequences, resolve_device
 from nlp.model.progress import Budget, log_progress
 from nlp.normalize import normalize_for_model
@@ -44,7 +56,11 @@ DEFAULT_MIXTURE = {
     "myc_moroccan_youtube": 10000,
     "elsahar_reviews": 10000,
     "tsac": 8000,
+    "complaints_silver": 2.0,
 }
+# Trained on the silver complaint set, never saved (see the module docstring).
+AUXILIARY_HEADS = ("complaint", "topics")
+COMPLAINT_DATASET = "complaints_silver"
 
 
 @dataclass
@@ -66,7 +82,9 @@ class FinetuneArguments:
     warmup_fraction: float = 0.06
     max_length: int = 128
     max_minutes: float | None = 30.0
-    head_weights: dict = field(default_factory=lambda: {"sentiment": 1.0, "sarcasm": 1.0, "dialect": 0.5})
+    head_weights: dict = field(default_factory=lambda: {"sentiment": 1.0, "sarcasm": 1.0, "dialect": 0.5,
+                                                         "complaint": 0.5, "topics": 0.5})
+    complaint_data: bool = True  # train the auxiliary complaint heads on the silver set's train split
     sarcasm_positive_weight: float = 2.0
     mixture: dict = field(default_factory=lambda: dict(DEFAULT_MIXTURE))
     seed: int = 13
@@ -81,8 +99,9 @@ class Example:
     """One tokenized training post with a label id per head (IGNORE where unlabeled)."""
 
     input_ids: list[int]
-    labels: list[int]
+    labels: list[int]  # per multi-class head
     binary_sentiment: bool
+    targets: dict[str, list[float]] = field(default_factory=dict)  # per multi-label head, where labeled
 
 
 def run_finetuning(args: FinetuneArguments) -> Path:
@@ -92,12 +111,38 @@ def run_finetuning(args: FinetuneArguments) -> Path:
     _seed_everything(args.seed)
     if HEADLINE_FILE not in args.datasets:
         raise ValueError(f"datasets must include the headline dev set {HEADLINE_FILE}")
-    split = split_dev(load_labeled(args.data_dir or default_data_dir(), args.datasets))
+    data_dir = Path(args.data_dir or default_data_dir())
+    split = split_dev(load_labeled(data_dir, args.datasets))
     write_dev_splits(split.dev, args.dev_dir)
+    complaint_train = complaint_train_split(data_dir, split.train) if args.complaint_data else []
     model, tokenizer = build_model(args)
-    trainer = MultiTaskTrainer(args, model, tokenizer, split.train, split.dev[HEADLINE_FILE])
+    trainer = MultiTaskTrainer(args, model, tokenizer, split.train, split.dev[HEADLINE_FILE], complaint_train)
     trainer.train()
+    drop_auxiliary_heads(trainer.model)
     return save_finetuned(args, trainer, tokenizer, split.dev)
+
+
+def complaint_train_split(data_dir: Path, train: dict[str, list[LabeledPost]]) -> list[dict]:
+    """The silver complaint set's train split (the heads-only refit's split). Its dev posts are
+    also taken out of every other train split, so the refit's dev measure stays held out."""
+    from nlp.complaints.data import SILVER_FILE, load_silver, split_silver
+
+    if not (data_dir / SILVER_FILE).is_file():
+        raise DataError(f"{data_dir / SILVER_FILE}: missing (the auxiliary complaint heads learn from it; "
+                        "complaint_data=False trains without it)")
+    silver_train, silver_dev = split_silver(load_silver(data_dir))
+    held_out = {post_key(record["text"]) for record in silver_dev}
+    for name, posts in train.items():
+        train[name] = [post for post in posts if post_key(post.text) not in held_out]
+    return silver_train
+
+
+def drop_auxiliary_heads(model: NabdMultiTaskModel) -> None:
+    """Remove the auxiliary complaint heads from the model and its config."""
+    for name in AUXILIARY_HEADS:
+        if name in model.heads:
+            del model.heads[name]
+    model.config.heads = {name: entry for name, entry in model.config.heads.items() if name not in AUXILIARY_HEADS}
 
 
 def build_model(args: FinetuneArguments) -> tuple[NabdMultiTaskModel, object]:
@@ -112,8 +157,9 @@ def build_model(args: FinetuneArguments) -> tuple[NabdMultiTaskModel, object]:
         for key, value in BertConfig.from_pretrained(str(base)).to_dict().items()
         if key not in {"model_type", "architectures", "transformers_version", "id2label", "label2id", "heads"}
     }
+    heads = tuple(args.heads) + (AUXILIARY_HEADS if args.complaint_data else ())
     config = NabdMultiTaskConfig(
-        heads=heads_config(args.heads), model_name=args.model_name, model_version=args.model_version, **encoder_config
+        heads=heads_config(heads), model_name=args.model_name, model_version=args.model_version, **encoder_config
     )
     model = NabdMultiTaskModel.from_pretrained(str(base), config=config)
     return model, AutoTokenizer.from_pretrained(str(base))
@@ -122,14 +168,18 @@ def build_model(args: FinetuneArguments) -> tuple[NabdMultiTaskModel, object]:
 class MultiTaskTrainer:
     """The fine-tuning loop with masked per-head losses and dev-based model selection."""
 
-    def __init__(self, args: FinetuneArguments, model: NabdMultiTaskModel, tokenizer, train: dict, headline_dev: list):
+    def __init__(self, args: FinetuneArguments, model: NabdMultiTaskModel, tokenizer, train: dict, headline_dev: list,
+                 complaint_train: list[dict] = ()):
         self.args, self.tokenizer = args, tokenizer
         self.device = resolve_device(args.device)
         self.model = model.to(self.device)
-        self.head_names = list(model.config.heads)
+        self.head_names = [name for name in model.config.heads if model.config.head_kind(name) != MULTILABEL]
+        self.multilabel_heads = [name for name in model.config.heads if model.config.head_kind(name) == MULTILABEL]
         self.label_index = {name: {label: i for i, label in enumerate(model.config.head_labels(name))}
                             for name in self.head_names}
         self.train_sets = {name: self._examples(posts) for name, posts in train.items()}
+        if complaint_train:
+            self.train_sets[COMPLAINT_DATASET] = self._complaint_examples(complaint_train)
         self.headline_dev = headline_dev
         self.headline_ids = self._encode([post.text for post in headline_dev])
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay)
@@ -150,6 +200,17 @@ class MultiTaskTrainer:
             Example(ids, self._label_ids(post), post.dataset in BINARY_SENTIMENT)
             for ids, post in zip(encoded, posts)
         ]
+
+    def _complaint_examples(self, records: list[dict]) -> list[Example]:
+        """Silver complaint posts: targets for the auxiliary heads, no multi-class label."""
+        topic_labels = self.model.config.head_labels("topics")
+        examples = []
+        for ids, record in zip(self._encode([record["text"] for record in records]), records):
+            topics = set(record.get("topics") or [])
+            targets = {"complaint": [float(bool(record["complaint"]))],
+                       "topics": [float(topic in topics) for topic in topic_labels]}
+            examples.append(Example(ids, [IGNORE] * len(self.head_names), False, targets))
+        return examples
 
     def _label_ids(self, post: LabeledPost) -> list[int]:
         labels = post.labels()
@@ -213,7 +274,7 @@ class MultiTaskTrainer:
         labels = torch.tensor([example.labels for example in batch], dtype=torch.long, device=self.device)
         binary = torch.tensor([example.binary_sentiment for example in batch], dtype=torch.bool, device=self.device)
         logits = self.model(input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device)).logits
-        loss = self.multitask_loss(logits, labels, binary)
+        loss = self.multitask_loss(logits, labels, binary) + self.multilabel_loss(logits, batch)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
         self.optimizer.step()
@@ -236,6 +297,18 @@ class MultiTaskTrainer:
             if name == "sarcasm":
                 class_weight = torch.tensor([1.0, self.args.sarcasm_positive_weight], device=target.device)
             loss = torch.nn.functional.cross_entropy(head_logits[present], target[present], weight=class_weight)
+            total = total + self.args.head_weights.get(name, 1.0) * loss
+        return total
+
+    def multilabel_loss(self, logits: dict, batch: list[Example]) -> torch.Tensor:
+        """Weighted binary cross-entropy of each multi-label head over the posts labeled for it."""
+        total = torch.zeros((), device=self.device)
+        for name in self.multilabel_heads:
+            rows = [i for i, example in enumerate(batch) if name in example.targets]
+            if not rows:
+                continue
+            target = torch.tensor([batch[i].targets[name] for i in rows], dtype=torch.float, device=self.device)
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits[name][rows], target)
             total = total + self.args.head_weights.get(name, 1.0) * loss
         return total
 

@@ -151,6 +151,7 @@ class MaskedLanguageModelTrainer:
             self.model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay
         )
         self.step, self.epoch, self.batch_in_epoch = 0, 0, 0
+        self.warmup_from = 0  # the step the learning rate (re-)warms up from
         self.budget = Budget(args.max_steps, args.max_minutes)
         self._resume_if_possible()
 
@@ -196,7 +197,7 @@ class MaskedLanguageModelTrainer:
         return float(loss.detach())
 
     def _learning_rate(self) -> float:
-        warmup = min(1.0, (self.step + 1) / self.args.warmup_steps)
+        warmup = min(1.0, (self.step - self.warmup_from + 1) / self.args.warmup_steps)
         decay = max(0.02, 1.0 - self.budget.fraction_done(self.step))
         return self.args.learning_rate * min(warmup, decay)
 
@@ -241,6 +242,9 @@ class MaskedLanguageModelTrainer:
         self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
         self.budget.elapsed_before = state["elapsed"]
         torch.set_rng_state(state["torch_rng"])
+        # Re-warm after a resume: extending a finished run with a larger budget raises the
+        # decayed learning rate again, and a jump straight to it destabilises a post-LN BERT.
+        self.warmup_from = self.step
         logger.info("resumed pretraining from %s at step %d", path, self.step)
 
     def save_model(self) -> Path:

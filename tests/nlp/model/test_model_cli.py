@@ -93,6 +93,18 @@ def test_train_refuses_a_base_model_that_is_not_a_checkpoint(tmp_path):
         run_nabd(["train", "--base-model", str(tmp_path)])
 
 
+def test_the_full_recipe_ends_with_the_complaint_heads_and_a_base_model_skips_pretraining(tiny_model_dir):
+    import argparse
+
+    from nlp.cli import TRAIN_STEPS, _train_steps
+
+    assert TRAIN_STEPS[-1] == "heads"
+    args = argparse.Namespace(steps=",".join(TRAIN_STEPS), base_model=tiny_model_dir)
+    assert _train_steps(args) == ["finetune", "heads"]
+    args = argparse.Namespace(steps="tokenizer,pretrain", base_model=None)
+    assert _train_steps(args) == ["tokenizer", "pretrain"]
+
+
 def test_train_heads_only_refits_a_copy_and_exports_onnx_with_the_new_heads(tiny_tokenizer_dir, tmp_path, capsys):
     from tiny_models import build_tiny_model, write_complaint_data
 

@@ -8,7 +8,7 @@ import torch
 
 from nlp.model.data import DataError, LabeledPost, load_labeled, post_key, read_jsonl, split_dev
 
-from tiny_models import POSTS
+from tiny_models import POSTS, write_complaint_data
 
 
 def test_dev_split_is_stratified_and_no_dev_post_reaches_any_train_split(mini_data_dir):
@@ -73,12 +73,63 @@ def test_fine_tuning_a_local_checkpoint_saves_a_loadable_model_with_metrics(tiny
     output = run_finetuning(FinetuneArguments(
         base_model=tiny_mlm_dir, output_dir=tmp_path / "model", data_dir=mini_data_dir,
         datasets=("arsarcasm_v2_train", "astd"), dev_dir=tmp_path / "dev", epochs=1, batch_size=8,
-        max_minutes=None, model_name="nabd-test", model_version="1"))
+        max_minutes=None, model_name="nabd-test", model_version="1", complaint_data=False))
     metrics = json.loads((output / "metrics.json").read_text())
     assert 0.0 <= metrics["dev"]["arsarcasm_v2_train"]["sentiment"]["f1_pn"] <= 1.0
     assert json.loads((output / "training_args.json").read_text())["epochs"] == 1
     assert (tmp_path / "dev" / "arsarcasm_v2_train.jsonl").is_file()
     assert Classifier.load(output).classify(["الخدمة ممتازة"])[0]["model"] == {"name": "nabd-test", "version": "1"}
+
+
+def test_the_multilabel_loss_counts_only_posts_labeled_for_each_head(tiny_mlm_dir, mini_data_dir, tmp_path):
+    from nlp.model.finetune import IGNORE, Example
+
+    trainer, _ = make_trainer(tiny_mlm_dir, mini_data_dir, tmp_path)
+    topics = [0.0] * 8
+    batch = [Example([2, 5, 3], [0, IGNORE, IGNORE], False),
+             Example([2, 6, 3], [IGNORE] * 3, False, {"complaint": [1.0], "topics": [1.0, *topics[1:]]})]
+    logits = {"complaint": torch.tensor([[9.0], [0.5]]), "topics": torch.zeros(2, 8)}
+    loss = trainer.multilabel_loss(logits, batch)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    expected = 0.5 * bce(torch.tensor([0.5]), torch.tensor([1.0])) + 0.5 * bce(torch.zeros(8), torch.zeros(8))
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_the_silver_complaint_set_shapes_the_encoder_but_its_heads_are_not_saved(
+        tiny_mlm_dir, mini_data_dir, tmp_path):
+    import shutil
+
+    from nlp.complaints.data import load_silver, split_silver
+    from nlp.model.finetune import FinetuneArguments, MultiTaskTrainer, build_model, complaint_train_split
+    from nlp.model.predict import Classifier
+
+    data_dir = write_complaint_data(tmp_path / "data")
+    for name in ("arsarcasm_v2_train", "astd"):
+        shutil.copy(mini_data_dir / f"{name}.jsonl.gz", data_dir)
+    _, silver_dev = split_silver(load_silver(data_dir))
+    leaked = {"id": "astd:leak", "text": silver_dev[0]["text"], "sentiment": "negative"}
+    split = split_dev(load_labeled(data_dir, ("arsarcasm_v2_train", "astd")))
+    train = split.train
+    train["astd"].append(LabeledPost(leaked["id"], leaked["text"], "astd", "negative"))
+    silver_train = complaint_train_split(data_dir, train)
+    assert "astd:leak" not in {post.id for post in train["astd"]}
+    assert not {post_key(r["text"]) for r in silver_train} & {post_key(r["text"]) for r in silver_dev}
+
+    args = FinetuneArguments(base_model=tiny_mlm_dir, output_dir=tmp_path / "model", data_dir=data_dir,
+                             datasets=("arsarcasm_v2_train", "astd"), dev_dir=tmp_path / "dev", epochs=1,
+                             batch_size=8, max_minutes=None)
+    model, tokenizer = build_model(args)
+    trainer = MultiTaskTrainer(args, model, tokenizer, train, split.dev["arsarcasm_v2_train"], silver_train)
+    examples = trainer.train_sets["complaints_silver"]
+    assert len(examples) == len(silver_train)
+    assert all(set(example.targets) == {"complaint", "topics"} for example in examples)
+
+    from nlp.model.finetune import run_finetuning
+
+    output = run_finetuning(args)
+    config = json.loads((output / "config.json").read_text())
+    assert set(config["heads"]) == {"sentiment", "sarcasm", "dialect"}
+    assert "complaint" not in Classifier.load(output).classify(["الطلب ما وصل"])[0]
 
 
 def test_pretraining_resumes_from_its_checkpoint_at_the_saved_step(tiny_tokenizer_dir, tmp_path):
@@ -100,5 +151,6 @@ def test_pretraining_resumes_from_its_checkpoint_at_the_saved_step(tiny_tokenize
     assert resumed.step == 3
     for name, tensor in resumed.model.state_dict().items():
         assert torch.equal(tensor, first.model.state_dict()[name])
+    assert resumed.warmup_from == 3  # the learning rate re-warms from the resumed step
     resumed.train()
     assert resumed.step == 5
