@@ -20,9 +20,12 @@ NEGATORS = frozenset(
 # Proclitics stripped (longest first) before comparing words; a core keeps at least 3 letters.
 _PROCLITICS = ("وبال", "وال", "فال", "بال", "كال", "ولل", "لل", "ال", "و", "ف", "ب", "ل", "ك")
 _MIN_CORE = 3
+# Attached pronouns (longest first, as they look after matching normalization): a text word also
+# matches without one, so `استرجاعه`, `فلوسي` and `حسابكم` match `استرجاع`, `فلوس`, `حساب`.
+_ENCLITICS = ("هما", "كما", "هم", "هن", "كم", "كن", "نا", "ها", "ني", "ه", "ك", "ي")
 _WORD_RE = re.compile(r"\S+")
 _SEPARATOR = " \x01 "  # a control character that normalization keeps and no post holds as a word
-_CORES: dict[str, tuple[str, ...]] = {}  # written word -> its cores (a hashtag may hold several)
+_CORES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}  # written word -> its (core, forms) (a hashtag may hold several)
 _CACHE_SIZE = 200_000
 MAX_GAP = 2  # words allowed between two consecutive words of a seed phrase
 # A negator right before a match negates it; one word may sit between them when it is one of these
@@ -52,6 +55,7 @@ class _Word:
     core: str
     start: int
     end: int
+    forms: tuple[str, ...]  # the core, and the core without an attached pronoun
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class _Seed:
     phrase: str
     cores: tuple[str, ...]
     negated_phrase: bool
+    forms: tuple[tuple[str, ...], ...]  # word_forms of each core
 
 
 def word_core(word: str) -> str:
@@ -75,11 +80,19 @@ def word_core(word: str) -> str:
     return core
 
 
+def word_forms(core: str) -> tuple[str, ...]:
+    """The core and, when it ends in an attached pronoun, the core without it (>= 3 letters)."""
+    for enclitic in _ENCLITICS:
+        if core.endswith(enclitic) and len(core) - len(enclitic) >= _MIN_CORE:
+            return core, core[: -len(enclitic)]
+    return (core,)
+
+
 def text_words(text: str) -> list[_Word]:
     """The text's words as matching-normalized cores, each with the span of its original word."""
     spans = [(match.start(), match.end(), match.group()) for match in _WORD_RE.finditer(text)]
     _normalize_new_words([word for *_, word in spans if word not in _CORES])
-    return [_Word(core, start, end) for start, end, word in spans for core in _CORES[word]]
+    return [_Word(core, start, end, forms) for start, end, word in spans for core, forms in _CORES[word]]
 
 
 def _normalize_new_words(words: list[str]) -> None:
@@ -93,7 +106,7 @@ def _normalize_new_words(words: list[str]) -> None:
     if len(pieces) != len(words):  # a word held the separator: normalize word by word
         pieces = [normalize_for_matching(word) for word in words]
     for word, piece in zip(words, pieces):
-        _CORES[word] = tuple(word_core(core) for core in piece.split())
+        _CORES[word] = tuple((core, word_forms(core)) for core in map(word_core, piece.split()))
 
 
 class TopicMatcher:
@@ -120,7 +133,9 @@ class TopicMatcher:
             raise ValueError(f"{what} {phrase!r} has no words after normalization")
         if register and label not in self.labels:
             self.labels.append(label)
-        index.setdefault(cores[0], []).append(_Seed(label, phrase, cores, any(core in NEGATORS for core in cores)))
+        seed = _Seed(label, phrase, cores, any(core in NEGATORS for core in cores), tuple(map(word_forms, cores)))
+        for form in seed.forms[0]:
+            index.setdefault(form, []).append(seed)
 
     @classmethod
     def from_topics(cls, topics_file) -> TopicMatcher:
@@ -172,18 +187,20 @@ class TopicMatcher:
 def _occurrences(words: list[_Word], index: dict[str, list[_Seed]]):
     """(phrase, first word, last word) of each non-negated occurrence of the indexed phrases."""
     for position, word in enumerate(words):
-        for seed in index.get(word.core, ()):
-            last = _match_rest(words, position, seed.cores)
+        seeds = {id(seed): seed for form in word.forms for seed in index.get(form, ())}
+        for seed in seeds.values():
+            last = _match_rest(words, position, seed.forms)
             if last is not None and (seed.negated_phrase or not _negated(words, position)):
                 yield seed, position, last
 
 
-def _match_rest(words: list[_Word], first: int, cores: tuple[str, ...]) -> int | None:
-    """The index of the word matching the seed's last word, each within MAX_GAP of the previous."""
+def _match_rest(words: list[_Word], first: int, forms: tuple[tuple[str, ...], ...]) -> int | None:
+    """The index of the word matching the seed's last word, each within MAX_GAP of the previous
+    (two words match when they share a form: with or without an attached pronoun)."""
     position = first
-    for core in cores[1:]:
+    for wanted in forms[1:]:
         window = range(position + 1, min(len(words), position + 2 + MAX_GAP))
-        position = next((i for i in window if words[i].core == core), -1)
+        position = next((i for i in window if not set(wanted).isdisjoint(words[i].forms)), -1)
         if position < 0:
             return None
     return position

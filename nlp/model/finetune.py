@@ -155,7 +155,8 @@ def build_model(args: FinetuneArguments) -> tuple[NabdMultiTaskModel, object]:
     encoder_config = {
         key: value
         for key, value in BertConfig.from_pretrained(str(base)).to_dict().items()
-        if key not in {"model_type", "architectures", "transformers_version", "id2label", "label2id", "heads"}
+        if key not in {"model_type", "architectures", "transformers_version", "id2label", "label2id", "heads",
+                       "model_name", "model_version"}
     }
     heads = tuple(args.heads) + (AUXILIARY_HEADS if args.complaint_data else ())
     config = NabdMultiTaskConfig(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nlp.complaints.matcher import TopicMatcher, word_core
+from nlp.complaints.matcher import TopicMatcher, word_core, word_forms
 
 SEEDS = [
     ("delivery", "الطلب ما وصل"),
@@ -66,6 +66,21 @@ def test_word_cores_drop_clitics_but_keep_three_letters():
     assert word_core("والتوصيل") == "توصيل"
     assert word_core("بالطلب") == "طلب"
     assert word_core("وصل") == "وصل"
+
+
+def test_an_attached_pronoun_on_either_side_does_not_hide_a_seed():
+    matcher = TopicMatcher([("refund_return", "ما رجعوا فلوسي"), ("refund_return", "أريد استرجاع")])
+    assert [e.text for e in matcher.match("للأسف ما رجعوا فلوسنا")] == ["ما رجعوا فلوسنا"]
+    assert [e.text for e in matcher.match("الساعة مقلدة اريد استرجاعها")] == ["اريد استرجاعها"]
+    assert matcher.match("ما رجعوا فلوس") != []
+    assert matcher.match("أريد استراحة") == []
+
+
+def test_word_forms_drop_one_attached_pronoun_but_keep_three_letters():
+    assert word_forms("حسابكم") == ("حسابكم", "حساب")
+    assert word_forms("رصيدي") == ("رصيدي", "رصيد")
+    assert word_forms("مني") == ("مني",)
+    assert word_forms("توصيل") == ("توصيل",)
 
 
 def test_a_seed_without_words_is_refused_with_its_label():

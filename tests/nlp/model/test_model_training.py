@@ -81,6 +81,14 @@ def test_fine_tuning_a_local_checkpoint_saves_a_loadable_model_with_metrics(tiny
     assert Classifier.load(output).classify(["الخدمة ممتازة"])[0]["model"] == {"name": "nabd-test", "version": "1"}
 
 
+def test_a_nabd_model_can_itself_be_the_base_of_a_new_fine_tuning(tiny_model_dir, tmp_path):
+    from nlp.model.finetune import FinetuneArguments, build_model
+
+    model, _ = build_model(FinetuneArguments(base_model=tiny_model_dir, model_name="nabd-next", model_version="2"))
+    assert (model.config.model_name, model.config.model_version) == ("nabd-next", "2")
+    assert {"sentiment", "complaint", "topics"} <= set(model.heads)
+
+
 def test_the_multilabel_loss_counts_only_posts_labeled_for_each_head(tiny_mlm_dir, mini_data_dir, tmp_path):
     from nlp.model.finetune import IGNORE, Example
 
