@@ -84,6 +84,7 @@ class FinetuneArguments:
     max_minutes: float | None = 30.0
     head_weights: dict = field(default_factory=lambda: {"sentiment": 1.0, "sarcasm": 1.0, "dialect": 0.5,
                                                          "complaint": 0.5, "topics": 0.5})
+    wide_lr_scale: float = 10.0  # learning-rate factor of the heads' per-token (wide) weights
     complaint_data: bool = True  # train the auxiliary complaint heads on the silver set's train split
     sarcasm_positive_weight: float = 2.0
     mixture: dict = field(default_factory=lambda: dict(DEFAULT_MIXTURE))
@@ -183,13 +184,21 @@ class MultiTaskTrainer:
             self.train_sets[COMPLAINT_DATASET] = self._complaint_examples(complaint_train)
         self.headline_dev = headline_dev
         self.headline_ids = self._encode([post.text for post in headline_dev])
-        self.optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay)
+        self.optimizer = torch.optim.AdamW(self._parameter_groups(), lr=args.learning_rate, weight_decay=args.weight_decay)
         self.total_steps = args.epochs * (self._epoch_size(0) // args.batch_size + 1)
         self.budget = Budget(self.total_steps, args.max_minutes)
         self.step = 0
         self.best_state: dict | None = None
         self.best_score = -1.0
         self.history: list[dict] = []
+
+    def _parameter_groups(self) -> list[dict]:
+        """The wide (per-token) head weights learn `wide_lr_scale` times faster than the rest:
+        each is updated only on the posts holding its token."""
+        wide = [p for name, p in self.model.named_parameters() if name.startswith("heads.") and ".wide." in name]
+        wide_ids = {id(p) for p in wide}
+        rest = [p for p in self.model.parameters() if id(p) not in wide_ids]
+        return [{"params": rest, "lr_scale": 1.0}, {"params": wide, "lr_scale": self.args.wide_lr_scale}]
 
     def _encode(self, texts: list[str]) -> list[list[int]]:
         normalized = [normalize_for_model(text) for text in texts]
@@ -270,7 +279,7 @@ class MultiTaskTrainer:
 
     def _train_step(self, batch: list[Example]) -> float:
         for group in self.optimizer.param_groups:
-            group["lr"] = self._learning_rate()
+            group["lr"] = self._learning_rate() * group["lr_scale"]
         input_ids, attention_mask = pad_sequences([example.input_ids for example in batch], self.tokenizer.pad_token_id)
         labels = torch.tensor([example.labels for example in batch], dtype=torch.long, device=self.device)
         binary = torch.tensor([example.binary_sentiment for example in batch], dtype=torch.bool, device=self.device)

@@ -20,13 +20,14 @@ class HeadSpec:
 
     kind: str
     labels: tuple[str, ...]
+    wide: bool = False  # multi-class heads: add a learned weight per vocabulary token (see WideClassHead)
 
 
 # The head registry; a model is built with any subset. The complaint heads are multi-label: a
 # binary head has one label, `topics` one label per complaint topic (the fixed ids of DESIGN.md §3;
 # an analyst's topics.yaml may add more, see `heads_config(labels=...)`).
 HEAD_REGISTRY: dict[str, HeadSpec] = {
-    "sentiment": HeadSpec(MULTICLASS, ("negative", "neutral", "positive")),
+    "sentiment": HeadSpec(MULTICLASS, ("negative", "neutral", "positive"), wide=True),
     "sarcasm": HeadSpec(MULTICLASS, ("false", "true")),
     "dialect": HeadSpec(MULTICLASS, ("msa", "gulf", "egypt", "levant", "maghreb")),
     "complaint": HeadSpec(MULTILABEL, ("complaint",)),
@@ -53,6 +54,8 @@ def heads_config(names=DEFAULT_HEADS, labels: dict[str, tuple[str, ...]] | None 
         entry = {"kind": spec.kind, "id2label": dict(enumerate(head_labels))}
         if spec.kind == MULTILABEL:
             entry["thresholds"] = dict.fromkeys(head_labels, DEFAULT_THRESHOLD)
+        elif spec.wide:
+            entry["wide"] = True
         entries[name] = entry
     return entries
 
@@ -88,7 +91,10 @@ def _head_entry(entry: dict) -> dict:
     shaped = {"kind": entry["kind"], "id2label": {str(key): value for key, value in entry["id2label"].items()}}
     if entry["kind"] == MULTILABEL:
         shaped["thresholds"] = {str(k): float(v) for k, v in (entry.get("thresholds") or {}).items()}
-    elif entry["kind"] != MULTICLASS:
+    elif entry["kind"] == MULTICLASS:
+        if entry.get("wide"):  # absent in models saved before wide heads: a plain linear head
+            shaped["wide"] = True
+    else:
         raise ValueError(f"unknown head kind {entry['kind']!r}; expected {MULTICLASS!r} or {MULTILABEL!r}")
     return shaped
 
@@ -111,9 +117,27 @@ class MultiLabelHead(nn.Module):
         self.wide = nn.Embedding(vocab_size, num_labels)
 
     def forward(self, features: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        weights = attention_mask.unsqueeze(-1).to(features.dtype)
-        wide = (self.wide(input_ids) * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0).sqrt()
-        return self.deep(features) + wide
+        return self.deep(features) + wide_logits(self.wide, input_ids, attention_mask, features.dtype)
+
+
+class WideClassHead(nn.Module):
+    """A softmax head read two ways: a linear layer over the masked mean of the token vectors
+    (deep), plus a learned weight per label for each vocabulary token (wide, as in MultiLabelHead).
+    The small encoder blurs strong sentiment words; the wide part keeps them."""
+
+    def __init__(self, hidden_size: int, vocab_size: int, num_labels: int):
+        super().__init__()
+        self.deep = nn.Linear(hidden_size, num_labels)
+        self.wide = nn.Embedding(vocab_size, num_labels)
+
+    def forward(self, pooled: torch.Tensor, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.deep(pooled) + wide_logits(self.wide, input_ids, attention_mask, pooled.dtype)
+
+
+def wide_logits(weights: nn.Embedding, input_ids: torch.Tensor, attention_mask: torch.Tensor, dtype) -> torch.Tensor:
+    """The sum of the real tokens' per-label weights, scaled by 1/sqrt(number of tokens)."""
+    mask = attention_mask.unsqueeze(-1).to(dtype)
+    return (weights(input_ids) * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0).sqrt()
 
 
 class NabdMultiTaskModel(BertPreTrainedModel):
@@ -134,6 +158,8 @@ class NabdMultiTaskModel(BertPreTrainedModel):
         size = len(entry["id2label"])
         if entry["kind"] == MULTILABEL:
             return MultiLabelHead(self.config.hidden_size, self.config.vocab_size, size)
+        if entry.get("wide"):
+            return WideClassHead(self.config.hidden_size, self.config.vocab_size, size)
         return nn.Linear(self.config.hidden_size, size)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
@@ -155,6 +181,8 @@ class NabdMultiTaskModel(BertPreTrainedModel):
                 if features is None:
                     features = self.dropout(pooled_features(hidden, attention_mask, pooled))
                 logits[name] = head(features, input_ids, attention_mask)
+            elif isinstance(head, WideClassHead):
+                logits[name] = head(self.dropout(pooled), input_ids, attention_mask)
             else:
                 logits[name] = head(self.dropout(pooled))
         return logits

@@ -89,6 +89,31 @@ def test_a_nabd_model_can_itself_be_the_base_of_a_new_fine_tuning(tiny_model_dir
     assert {"sentiment", "complaint", "topics"} <= set(model.heads)
 
 
+def test_the_sentiment_head_reads_token_weights_that_learn_faster_and_old_models_keep_a_linear_head(
+        tiny_mlm_dir, mini_data_dir, tmp_path):
+    from nlp.model.modeling import NabdMultiTaskConfig, WideClassHead
+
+    trainer, args = make_trainer(tiny_mlm_dir, mini_data_dir, tmp_path)
+    head = trainer.model.heads["sentiment"]
+    assert isinstance(head, WideClassHead)
+    scales = {id(p): group["lr_scale"] for group in trainer.optimizer.param_groups for p in group["params"]}
+    assert scales[id(head.wide.weight)] == args.wide_lr_scale and scales[id(head.deep.weight)] == 1.0
+    ids = torch.tensor([[2, 7, 7, 3, 0]])
+    mask = torch.tensor([[1, 1, 1, 1, 0]])
+    with torch.no_grad():
+        head.deep.weight.zero_()
+        head.deep.bias.zero_()
+        head.wide.weight.zero_()
+        head.wide.weight[7] = torch.tensor([1.0, 0.0, -1.0])
+        head.wide.weight[0] = torch.tensor([9.0, 9.0, 9.0])  # padding never counts
+    logits = head(torch.zeros(1, head.deep.in_features), ids, mask)
+    assert logits.tolist() == [[1.0, 0.0, -1.0]]  # two tokens of weight 1, over sqrt(4 tokens)
+
+    old = NabdMultiTaskConfig(heads={"sentiment": {"kind": "multiclass", "id2label": {"0": "negative", "1": "neutral",
+                                                                                         "2": "positive"}}})
+    assert "wide" not in old.heads["sentiment"]
+
+
 def test_the_multilabel_loss_counts_only_posts_labeled_for_each_head(tiny_mlm_dir, mini_data_dir, tmp_path):
     from nlp.model.finetune import IGNORE, Example
 
