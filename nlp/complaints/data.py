@@ -30,6 +30,7 @@ SIGNALS = ("churn_intent", "advocacy")
 DEV_FRACTION = 0.2
 SPLIT_SALT = "nabd-complaints-split-v1"
 _RETWEET_RE = re.compile(r"^\s*RT\s+@\w+\s*:?\s*")
+_MENTION_RE = re.compile(r"(?<!\w)@\w+")
 
 
 class LabeledExamplesError(ValueError):
@@ -187,13 +188,31 @@ def spam_split(data_dir: Path, per_class: int, seed: int, extra_genuine: Iterabl
     genuine = _unique(genuine_texts(data_dir, per_class, seed, extra_genuine))
     spam_keys = {post_key(text) for text in spam}
     genuine = [text for text in genuine if post_key(text) not in spam_keys]
-    records = [{"text": t, "spam": True} for t in rng.sample(spam, min(per_class, len(spam)))]
-    records += [{"text": t, "spam": False} for t in genuine]
+    chosen_spam = rng.sample(spam, min(per_class, len(spam)))
+    records = [{"text": t, "spam": True} for t in chosen_spam]
+    records += [{"text": t, "spam": False} for t in with_mentions_like(genuine, chosen_spam, rng)]
     train, dev = [], []
     for record in records:
         (dev if split_rank(record["text"]) < "3" else train).append(record)  # 3/16 of posts held out
     examples = [HeadExample(r["text"], {"spam": {"spam": int(r["spam"])}}, 1.0, "spam", gold=True) for r in train]
     return examples, dev
+
+
+def with_mentions_like(genuine: list[str], spam: list[str], rng: random.Random) -> list[str]:
+    """Genuine posts, some addressed to `@user`, so that as many mention an account as spam posts do.
+
+    Half the spam posts mention an account while most sentiment sets dropped their mentions; left
+    alone, `@handle` becomes a spam cue, and nearly every brand mention on X holds the brand's
+    handle."""
+    def share(texts: list[str]) -> float:
+        return sum(bool(_MENTION_RE.search(text)) for text in texts) / max(1, len(texts))
+
+    missing = share(spam) - share(genuine)
+    without = sum(not _MENTION_RE.search(text) for text in genuine)
+    if missing <= 0 or not without:
+        return list(genuine)
+    probability = min(1.0, missing * len(genuine) / without)
+    return [text if _MENTION_RE.search(text) or rng.random() >= probability else f"@user {text}" for text in genuine]
 
 
 def _unique(texts: list[str]) -> list[str]:
