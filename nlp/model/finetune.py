@@ -378,6 +378,9 @@ def save_finetuned(args: FinetuneArguments, trainer: MultiTaskTrainer, tokenizer
     trainer.model.save_pretrained(str(output), safe_serialization=True)
     tokenizer.save_pretrained(str(output))
     (output / "training_args.json").write_text(json.dumps(asdict(args), indent=2, default=str) + "\n")
+    from nlp.model.onnx_export import export_onnx
+
+    export_onnx(output)
     classifier = Classifier.load(output)
     metrics = {
         "headline": HEADLINE_FILE,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from pathlib import Path
 
 import torch
 
 from nlp.model.modeling import LogitsTuple, NabdMultiTaskModel
-from nlp.model.predict import ONNX_FILE
+from nlp.model.predict import ONNX_FILE, ONNX_SOURCE, weights_digest
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def export_onnx(model_dir: Path, quantize: bool = True) -> Path:
     else:
         target.write_bytes(float_path.read_bytes())
     float_path.unlink()
+    (model_dir / ONNX_SOURCE).write_text(json.dumps({"model.safetensors": weights_digest(model_dir)}) + "\n")
     logger.info("ONNX model written to %s (%.1f MB)", target, target.stat().st_size / 1e6)
     return target
 

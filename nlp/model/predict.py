@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 BACKENDS = ("torch", "onnx")
 ONNX_FILE = Path("onnx") / "model.int8.onnx"
+ONNX_SOURCE = Path("onnx") / "source.json"  # the digest of the weights the export was made from
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "nabd-arabic-mini"
 REQUIRED_HEADS = ("sentiment", "sarcasm", "dialect")
 TOPICS_SNAPSHOT = "topics.yaml"  # the topics the complaint heads were refit with (seeds for evidence)
@@ -278,6 +280,7 @@ class _OnnxRunner:
             raise ModelLoadError(f"model directory {model_dir} has no {ONNX_FILE} (run `nabd export-onnx`)")
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        _check_onnx_is_current(model_dir)
         try:
             self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # corrupt ONNX file
@@ -287,6 +290,29 @@ class _OnnxRunner:
     def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> dict[str, np.ndarray]:
         outputs = self.session.run(None, {"input_ids": input_ids, "attention_mask": attention_mask})
         return dict(zip(self.head_names, outputs))
+
+
+def weights_digest(model_dir: Path) -> str:
+    """SHA-256 of the model's `model.safetensors`."""
+    digest = hashlib.sha256()
+    with (model_dir / "model.safetensors").open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_onnx_is_current(model_dir: Path) -> None:
+    """Refuse an ONNX export made from other weights than the directory's (a refit or fine-tuning
+    after the export would otherwise be served silently from the old weights)."""
+    rerun = f"run `nabd export-onnx --model {model_dir}`"
+    try:
+        recorded = json.loads((model_dir / ONNX_SOURCE).read_text(encoding="utf-8"))["model.safetensors"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ModelLoadError(f"{model_dir / ONNX_SOURCE}: missing or unreadable, so the ONNX export cannot be "
+                             f"matched to model.safetensors; {rerun}") from None
+    if not (model_dir / "model.safetensors").is_file() or recorded != weights_digest(model_dir):
+        raise ModelLoadError(f"{model_dir / ONNX_FILE} was exported from other weights than "
+                             f"{model_dir / 'model.safetensors'}; {rerun}")
 
 
 def _pad(sequences: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:

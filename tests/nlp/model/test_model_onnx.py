@@ -30,3 +30,25 @@ def test_onnx_and_torch_give_the_same_labels_and_close_scores(tiny_onnx_model_di
 def _margin(scores: dict) -> float:
     first, second = sorted(scores.values(), reverse=True)[:2]
     return first - second
+
+
+def test_an_export_older_than_the_weights_is_refused_with_the_command_that_fixes_it(tiny_onnx_model_dir, tmp_path):
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from nlp.model.onnx_export import export_onnx
+    from nlp.model.predict import ModelLoadError
+
+    model_dir = tmp_path / "model"
+    shutil.copytree(tiny_onnx_model_dir, model_dir)
+    weights = load_file(str(model_dir / "model.safetensors"))
+    weights["heads.dialect.bias"] = weights["heads.dialect.bias"] + 1.0  # a refit after the export
+    save_file(weights, str(model_dir / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(ModelLoadError, match="exported from other weights.*nabd export-onnx"):
+        Classifier.load(model_dir, backend="onnx")
+    export_onnx(model_dir)
+    assert len(Classifier.load(model_dir, backend="onnx").classify(["تمام"])) == 1
+    (model_dir / "onnx" / "source.json").unlink()
+    with pytest.raises(ModelLoadError, match="source.json: missing"):
+        Classifier.load(model_dir, backend="onnx")
