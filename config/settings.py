@@ -79,7 +79,7 @@ class ModelSettings(ConfigModel):
     """The classifier checkpoint and how to run it."""
 
     dir: RepoPath = Path("nlp/models/nabd-arabic-mini")
-    backend: Literal["torch", "onnx"] = "torch"
+    backend: Literal["torch", "onnx"] = "onnx"
     batch_size: int = Field(default=64, ge=1, le=4096)
     max_length: int = Field(default=128, ge=8, le=512)
 

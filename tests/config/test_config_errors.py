@@ -178,7 +178,7 @@ INVALID_EDITS = [
         id="e-mail alerts without a mail server",
     ),
     pytest.param(
-        "settings.yaml", "backend: torch", "backend: tensorflow",
+        "settings.yaml", "backend: onnx", "backend: tensorflow",
         "{dir}/settings.yaml: model.backend: expected 'torch' or 'onnx', got 'tensorflow'",
         id="an unknown model backend",
     ),

@@ -52,6 +52,7 @@ def set_model_dir(config_dir: Path, model_dir: Path) -> None:
     settings_path = config_dir / "settings.yaml"
     settings = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
     settings["model"]["dir"] = str(model_dir)
+    settings["model"]["backend"] = "torch"  # the tiny test models have no ONNX export
     settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 

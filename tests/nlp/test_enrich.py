@@ -300,7 +300,8 @@ def test_the_enrich_command_classifies_with_the_given_model(
     raw_file: Path, tmp_path: Path, tiny_model_dir: Path
 ) -> None:
     out = tmp_path / "enriched.jsonl"
-    assert nabd_main(["enrich", "--input", str(raw_file), "--output", str(out), "--model", str(tiny_model_dir)]) == 0
+    assert nabd_main(["enrich", "--input", str(raw_file), "--output", str(out), "--model", str(tiny_model_dir),
+                     "--backend", "torch"]) == 0
     assert {record["nlp"]["model"]["name"] for record in read_jsonl(out)} == {"nabd-test-tiny"}
 
 
