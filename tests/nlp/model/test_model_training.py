@@ -81,6 +81,13 @@ def test_fine_tuning_a_local_checkpoint_saves_a_loadable_model_with_metrics(tiny
     assert Classifier.load(output).classify(["الخدمة ممتازة"])[0]["model"] == {"name": "nabd-test", "version": "1"}
 
 
+def test_fine_tuning_with_complaint_data_names_the_missing_silver_file(mini_data_dir):
+    from nlp.model.finetune import complaint_train_split
+
+    with pytest.raises(DataError, match=r"complaints_silver.jsonl.gz: missing .*complaint_data=False"):
+        complaint_train_split(mini_data_dir, {})
+
+
 def test_a_nabd_model_can_itself_be_the_base_of_a_new_fine_tuning(tiny_model_dir, tmp_path):
     from nlp.model.finetune import FinetuneArguments, build_model
 
