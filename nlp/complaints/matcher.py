@@ -70,6 +70,8 @@ class _Seed:
 def word_core(word: str) -> str:
     """A matching-normalized word without its leading conjunction, preposition and article
     (`والتوصيل` -> `توصيل`, `بالطلب` -> `طلب`), never shorter than three letters."""
+    if word[:1] in ("و", "ف") and word[1:] in NEGATORS:  # `وما`, `فلا`: a conjunction on a short negator
+        return word[1:]
     core = word
     for clitic in _PROCLITICS:
         if core.startswith(clitic) and len(core) - len(clitic) >= _MIN_CORE:

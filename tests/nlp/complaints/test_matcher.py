@@ -76,6 +76,13 @@ def test_an_attached_pronoun_on_either_side_does_not_hide_a_seed():
     assert matcher.match("أريد استراحة") == []
 
 
+def test_a_conjunction_on_a_short_negator_does_not_hide_a_seed_nor_its_negation():
+    matcher = TopicMatcher([("refund_return", "ما رجعوا فلوسي"), ("delivery", "تأخر التوصيل")])
+    assert [e.text for e in matcher.match("الطلب ناقص وما رجعوا فلوسي")] == ["وما رجعوا فلوسي"]
+    assert matcher.match("وما في تأخر التوصيل") == []
+    assert word_core("وما") == "ما" and word_core("ولا") == "لا"
+
+
 def test_word_forms_drop_one_attached_pronoun_but_keep_three_letters():
     assert word_forms("حسابكم") == ("حسابكم", "حساب")
     assert word_forms("رصيدي") == ("رصيدي", "رصيد")
