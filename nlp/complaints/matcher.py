@@ -64,7 +64,7 @@ class _Seed:
     phrase: str
     cores: tuple[str, ...]
     negated_phrase: bool
-    forms: tuple[tuple[str, ...], ...]  # word_forms of each core
+    forms: tuple[frozenset[str], ...]  # word_forms of each core
 
 
 def word_core(word: str) -> str:
@@ -135,7 +135,8 @@ class TopicMatcher:
             raise ValueError(f"{what} {phrase!r} has no words after normalization")
         if register and label not in self.labels:
             self.labels.append(label)
-        seed = _Seed(label, phrase, cores, any(core in NEGATORS for core in cores), tuple(map(word_forms, cores)))
+        seed = _Seed(label, phrase, cores, any(core in NEGATORS for core in cores),
+                     tuple(frozenset(word_forms(core)) for core in cores))
         for form in seed.forms[0]:
             index.setdefault(form, []).append(seed)
 
@@ -189,20 +190,22 @@ class TopicMatcher:
 def _occurrences(words: list[_Word], index: dict[str, list[_Seed]]):
     """(phrase, first word, last word) of each non-negated occurrence of the indexed phrases."""
     for position, word in enumerate(words):
-        seeds = {id(seed): seed for form in word.forms for seed in index.get(form, ())}
-        for seed in seeds.values():
+        seeds = index.get(word.core, ())
+        if len(word.forms) > 1:  # a seed may be indexed under both forms: once each
+            seeds = {id(seed): seed for form in word.forms for seed in index.get(form, ())}.values()
+        for seed in seeds:
             last = _match_rest(words, position, seed.forms)
             if last is not None and (seed.negated_phrase or not _negated(words, position)):
                 yield seed, position, last
 
 
-def _match_rest(words: list[_Word], first: int, forms: tuple[tuple[str, ...], ...]) -> int | None:
+def _match_rest(words: list[_Word], first: int, forms: tuple[frozenset[str], ...]) -> int | None:
     """The index of the word matching the seed's last word, each within MAX_GAP of the previous
     (two words match when they share a form: with or without an attached pronoun)."""
     position = first
     for wanted in forms[1:]:
         window = range(position + 1, min(len(words), position + 2 + MAX_GAP))
-        position = next((i for i in window if not set(wanted).isdisjoint(words[i].forms)), -1)
+        position = next((i for i in window if not wanted.isdisjoint(words[i].forms)), -1)
         if position < 0:
             return None
     return position
