@@ -50,6 +50,7 @@ def card_lines(record: dict) -> list[str]:
         f"On the {seed_free.get('count', 0)} dev posts without any seed phrase: complaint F1 "
         f"{seed_free.get('complaint', {}).get('f1', 0):.3f}, topics micro-F1 {seed_free.get('topics', {}).get('micro_f1', 0):.3f}.",
         _heads_only_line(record["dev"]["torch"].get("complaints_silver_heads_only")),
+        _char_line(record["out_of_fold"].get("topics", {}).get("char_ngrams")),
         f"Thresholds (tuned out of fold on the train split): {record['thresholds']}.",
         "History of refits: `metrics.json` → `complaint_heads.history`.",
     ]
@@ -67,3 +68,12 @@ def _heads_only_line(report: dict | None) -> str:
     per_topic = ", ".join(f"{topic} {metrics['f1']:.3f}" for topic, metrics in report["topics"]["per_topic"].items())
     return (f"The learned topic head alone (without the topics the matcher's evidence adds): micro-F1 "
             f"{report['topics']['micro_f1']:.3f}, macro-F1 {report['topics']['macro_f1']:.3f} ({per_topic}).")
+
+
+def _char_line(report: dict | None) -> str:
+    if not report:
+        return "The topics head has no character n-gram channel (`char_ngrams` off)."
+    tried = ", ".join(f"{blend} → {f1:.3f}" for blend, f1 in report["out_of_fold_micro_f1_by_blend"].items())
+    return (f"Topics blend the transformer head with a character n-gram channel ({report['buckets']} hashed "
+            f"n-grams, C {report['c']}) at weight {report['blend']}, chosen by out-of-fold topics micro-F1 "
+            f"on the train split ({tried}).")

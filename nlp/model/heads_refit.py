@@ -27,6 +27,7 @@ from nlp.complaints.data import (
     weak_examples,
 )
 from nlp.complaints.matcher import TopicMatcher
+from nlp.model.char_ngrams import CHAR_NGRAMS_FILE, CharNgramModel, fit_label, hashed_counts, idf_of
 from nlp.model.data import default_data_dir, post_key, write_jsonl
 from nlp.model.modeling import (
     COMPLAINT_HEADS,
@@ -74,6 +75,11 @@ class HeadsRefitArguments:
     # A spam flag hides a post from complaint counts, and the balanced spam dev set overstates how
     # common spam is: the spam threshold never goes below this (precision first).
     spam_min_threshold: float = 0.6
+    # The topics head's character n-gram channel (nlp/model/char_ngrams.py): the inverse L2 strength
+    # of its logistic regressions and the blend weights tried against the transformer head's.
+    char_ngrams: bool = True
+    char_c: float = 16.0
+    char_blends: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     max_length: int = 128
     seed: int = 13
     threads: int = 2
@@ -91,6 +97,7 @@ class _Table:
     known: torch.Tensor
     weights: torch.Tensor
     gold: np.ndarray
+    texts: list[str] = field(default_factory=list)  # as `normalize_for_model` made them
     labels: list[str] = field(default_factory=list)
     vocabulary: list[int] = field(default_factory=list)  # compact id -> tokenizer id
 
@@ -110,17 +117,23 @@ def run_heads_refit(args: HeadsRefitArguments) -> Path:
     encoder = FeatureEncoder(model, tokenizer, args)
     tables = {name: _table(name, model, data["train"] if name != "spam" else data["spam_train"], encoder)
               for name in COMPLAINT_HEADS}
-    fit_report = {}
+    fit_report, char_model, char_report = {}, None, None
     for name, table in tables.items():
-        fold_heads, thresholds, oof = fit_folds(table, model, args)
+        fold_of = fold_assignment(len(table.ids), args)
+        fold_heads, probabilities = fit_folds(table, model, args, fold_of)
+        if name == "topics" and args.char_ngrams:
+            char_model, probabilities, char_report = fit_char_channel(table, fold_of, probabilities, args)
+        thresholds, oof = tune_thresholds(table, probabilities)
         if name == "spam":
             thresholds = [max(threshold, args.spam_min_threshold) for threshold in thresholds]
         head = full_head(average_heads(fold_heads), table, model)
         model.heads[name].load_state_dict(head.state_dict())
         model.config.heads[name]["thresholds"] = dict(zip(table.labels, thresholds))
         fit_report[name] = {"examples": len(table.ids), "gold": int(table.gold.sum()), "out_of_fold": oof}
+        if name == "topics" and char_report:
+            fit_report[name]["char_ngrams"] = char_report
         logger.info("head %s: %d examples, thresholds %s", name, len(table.ids), model.config.heads[name]["thresholds"])
-    output = save_refit(args, model, tokenizer, data, topics_file, fit_report, started)
+    output = save_refit(args, model, tokenizer, data, topics_file, fit_report, started, char_model)
     return output
 
 
@@ -234,7 +247,7 @@ def _table(name: str, model: NabdMultiTaskModel, examples: list[HeadExample], en
     return _Table(torch.from_numpy(features), [[compact[token] for token in row] for row in ids],
                   torch.from_numpy(targets), torch.from_numpy(known),
                   torch.tensor([example.weight for example in chosen]), np.array([example.gold for example in chosen]),
-                  labels, vocabulary)
+                  [normalize_for_model(example.text) for example in chosen], labels, vocabulary)
 
 
 def train_head(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArguments,
@@ -315,26 +328,89 @@ def average_heads(heads: list[MultiLabelHead]) -> MultiLabelHead:
     return averaged
 
 
-def fit_folds(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArguments) -> tuple[list, list[float], dict]:
-    """One head per fold (trained on the other folds) and per-label thresholds that maximise F1
-    on their out-of-fold predictions for the gold rows."""
-    count = len(table.ids)
-    fold_of = np.array([int(hashlib.sha1(f"{args.seed}:{i}".encode()).hexdigest(), 16) % args.folds for i in range(count)])
-    oof = np.full((count, len(table.labels)), np.nan, dtype=np.float32)
+def fold_assignment(count: int, args: HeadsRefitArguments) -> np.ndarray:
+    """The fold of each table row, from a seeded hash of its position."""
+    return np.array([int(hashlib.sha1(f"{args.seed}:{i}".encode()).hexdigest(), 16) % args.folds for i in range(count)])
+
+
+def fit_folds(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArguments,
+              fold_of: np.ndarray) -> tuple[list[MultiLabelHead], np.ndarray]:
+    """One head per fold (trained on the other folds) and its out-of-fold probabilities for the
+    gold rows (NaN elsewhere)."""
+    oof = np.full((len(table.ids), len(table.labels)), np.nan, dtype=np.float32)
     heads = []
     for fold in range(args.folds):
         heads.append(train_head(table, model, args, rows=np.where(fold_of != fold)[0]))
         held = np.where((fold_of == fold) & table.gold)[0]
         if len(held):
             oof[held] = head_probabilities(heads[-1], table, held, _compact_pad(table, model))
+    return heads, oof
+
+
+def tune_thresholds(table: _Table, oof: np.ndarray) -> tuple[list[float], dict]:
+    """Per label, the threshold that maximises F1 on the out-of-fold probabilities of the gold rows."""
     thresholds, report = [], {}
     for column, label in enumerate(table.labels):
-        rows = np.where(table.gold & (table.known[:, column].numpy() > 0) & ~np.isnan(oof[:, column]))[0]
+        rows = _scored_rows(table, oof, column)
         gold = table.targets[rows, column].numpy() > 0.5
         threshold, f1 = best_threshold(gold, oof[rows, column])
         thresholds.append(threshold)
         report[label] = {"threshold": threshold, "f1": round(f1, 4), "positives": int(gold.sum())}
-    return heads, thresholds, report
+    return thresholds, report
+
+
+def _scored_rows(table: _Table, oof: np.ndarray, column: int) -> np.ndarray:
+    return np.where(table.gold & (table.known[:, column].numpy() > 0) & ~np.isnan(oof[:, column]))[0]
+
+
+def fit_char_channel(table: _Table, fold_of: np.ndarray, head_oof: np.ndarray,
+                     args: HeadsRefitArguments) -> tuple[CharNgramModel, np.ndarray, dict]:
+    """The topics head's character n-gram channel: logistic regressions per label trained in the
+    head's folds, the blend weight whose out-of-fold micro-F1 (thresholds tuned per label) is best,
+    and the channel refit on every row. Returns the model, the blended out-of-fold probabilities
+    and a report."""
+    counts = hashed_counts(table.texts)
+    buckets, idf = idf_of(counts)
+    unfitted = CharNgramModel(buckets, idf, np.zeros((len(buckets), 0), np.float32), np.zeros(0, np.float32),
+                              table.labels, blend=0.0)
+    features = unfitted.features(counts)
+    targets, known, weights = table.targets.numpy(), table.known.numpy() > 0, table.weights.numpy()
+    char_oof = np.full_like(head_oof, np.nan)
+    coef = np.zeros((len(buckets), len(table.labels)), dtype=np.float32)
+    intercept = np.zeros(len(table.labels), dtype=np.float32)
+    for column in range(len(table.labels)):
+        for fold in range(args.folds):
+            train = np.where((fold_of != fold) & known[:, column])[0]
+            held = np.where((fold_of == fold) & table.gold & known[:, column])[0]
+            if len(held):
+                weight, bias = fit_label(features[train], targets[train, column], weights[train], args.char_c)
+                char_oof[held, column] = _sigmoid_np(features[held] @ weight + bias)
+        rows = np.where(known[:, column])[0]
+        coef[:, column], intercept[column] = fit_label(features[rows], targets[rows, column], weights[rows], args.char_c)
+    scores = {blend: _micro_f1_tuned(table, (1 - blend) * head_oof + blend * char_oof) for blend in args.char_blends}
+    blend = max(scores, key=lambda value: (round(scores[value], 4), -abs(value - 0.5)))
+    logger.info("topics char n-grams: %d buckets; out-of-fold micro-F1 by blend %s; blend %.2f",
+                len(buckets), {key: round(value, 4) for key, value in scores.items()}, blend)
+    model = CharNgramModel(buckets, idf, coef, intercept, table.labels, blend)
+    report = {"buckets": int(len(buckets)), "c": args.char_c, "blend": blend,
+              "out_of_fold_micro_f1_by_blend": {str(key): round(value, 4) for key, value in scores.items()}}
+    return model, (1 - blend) * head_oof + blend * char_oof, report
+
+
+def _micro_f1_tuned(table: _Table, oof: np.ndarray) -> float:
+    """Micro-F1 over the labels of out-of-fold probabilities, each label at its best threshold."""
+    true_positive = predicted = actual = 0.0
+    thresholds, _ = tune_thresholds(table, oof)
+    for column, threshold in enumerate(thresholds):
+        rows = _scored_rows(table, oof, column)
+        gold = table.targets[rows, column].numpy() > 0.5
+        hits = oof[rows, column] >= threshold
+        true_positive, predicted, actual = true_positive + float(np.sum(hits & gold)), predicted + float(hits.sum()), actual + float(gold.sum())
+    return 2 * true_positive / (predicted + actual) if predicted + actual else 0.0
+
+
+def _sigmoid_np(logits) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64).ravel()))
 
 
 def best_threshold(gold: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
@@ -351,7 +427,7 @@ def best_threshold(gold: np.ndarray, probabilities: np.ndarray) -> tuple[float, 
 
 
 def save_refit(args: HeadsRefitArguments, model: NabdMultiTaskModel, tokenizer, data: dict, topics_file,
-               fit_report: dict, started: float) -> Path:
+               fit_report: dict, started: float, char_model: CharNgramModel | None = None) -> Path:
     """Save weights, config, topics snapshot; export ONNX; measure dev through the inference path;
     record the refit in metrics.json and MODEL.md."""
     from nlp.model.complaint_card import update_model_card
@@ -370,6 +446,10 @@ def save_refit(args: HeadsRefitArguments, model: NabdMultiTaskModel, tokenizer, 
     if output.resolve() != source.resolve():
         tokenizer.save_pretrained(str(output))
     shutil.copy2(args.topics_file, output / TOPICS_SNAPSHOT)
+    if char_model is not None:
+        char_model.save(output / CHAR_NGRAMS_FILE)
+    else:  # a channel left from an earlier refit would not fit these topics
+        (output / CHAR_NGRAMS_FILE).unlink(missing_ok=True)
     if args.export_onnx:
         from nlp.model.onnx_export import export_onnx
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp.model.char_ngrams import CHAR_NGRAMS_FILE
 from nlp.normalize import normalize_for_model
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Classifier:
         self.thresholds = {name: np.array(config.thresholds(name), dtype=np.float32) for name in self.multilabel}
         self.matcher = matcher
         self.term_weights = None  # set by `load` when the model has complaint heads
+        self.char_ngrams = None  # the topics head's character n-gram channel, set by `load` when saved
 
     @classmethod
     def load(cls, model_dir: str | Path = DEFAULT_MODEL_DIR, backend: str = "torch", **options) -> Classifier:
@@ -59,6 +61,8 @@ class Classifier:
         classifier = cls(model_dir, config, tokenizer, runner, **options)
         if "complaint" in config.heads:
             classifier.term_weights = TermWeights.load(model_dir, config, tokenizer)
+        if "topics" in config.heads and (model_dir / CHAR_NGRAMS_FILE).is_file():
+            classifier.char_ngrams = _load_char_ngrams(model_dir / CHAR_NGRAMS_FILE, config.head_labels("topics"))
         return classifier
 
     @property
@@ -69,9 +73,8 @@ class Classifier:
         """One `nlp` object per text, in input order (batches sorted by length, dynamic padding)."""
         if not texts:
             return []
-        encoded = self.tokenizer(
-            [normalize_for_model(text) for text in texts], truncation=True, max_length=self.max_length
-        )["input_ids"]
+        normalized = [normalize_for_model(text) for text in texts]
+        encoded = self.tokenizer(normalized, truncation=True, max_length=self.max_length)["input_ids"]
         probabilities: dict[str, np.ndarray] = {
             name: np.zeros((len(texts), len(labels)), dtype=np.float32) for name, labels in self.head_labels.items()
         }
@@ -83,8 +86,12 @@ class Classifier:
                 probabilities[name][batch] = _sigmoid(logits) if name in self.multilabel else _softmax(logits)
         records = [self._nlp_record(probabilities, row) for row in range(len(texts))]
         if "complaint" in self.head_labels:
+            complaints = probabilities["complaint"][:, 0] >= self.thresholds["complaint"][0]
+            if self.char_ngrams is not None and complaints.any():  # only complaints get topics
+                rows = np.flatnonzero(complaints)
+                probabilities["topics"][rows] = self.char_ngrams.blended(
+                    probabilities["topics"][rows], [normalized[row] for row in rows])
             if self.term_weights is not None:
-                complaints = probabilities["complaint"][:, 0] >= self.thresholds["complaint"][0]
                 self.term_weights.prepare([text for text, flagged in zip(texts, complaints) if flagged])
             for text, record, row in zip(texts, records, range(len(texts))):
                 record.update(self._complaint_fields(text, probabilities, row))
@@ -232,6 +239,15 @@ def _load_matcher(model_dir: Path):
         logger.warning("%s has no %s: complaint labels will carry no evidence", model_dir, TOPICS_SNAPSHOT)
         return None
     return TopicMatcher.from_file(path)
+
+
+def _load_char_ngrams(path: Path, labels: list[str]):
+    from nlp.model.char_ngrams import CharNgramModel, CharNgramsError
+
+    try:
+        return CharNgramModel.load(path, labels)
+    except CharNgramsError as error:
+        raise ModelLoadError(str(error)) from None
 
 
 def _load_tokenizer(model_dir: Path):

@@ -112,6 +112,10 @@ def test_heads_only_refit_keeps_the_encoder_and_the_sentiment_heads_and_records_
     assert "spam" in record["dev"]["torch"]["spam"]
     assert "Complaint heads (heads-only refit)" in (output / "MODEL.md").read_text()
     assert (tmp_path / "dev" / "complaints_silver.jsonl").is_file()
+    char = record["out_of_fold"]["topics"]["char_ngrams"]
+    assert char["blend"] in args.char_blends and char["buckets"] > 0
+    assert set(char["out_of_fold_micro_f1_by_blend"]) == {str(blend) for blend in args.char_blends}
+    assert Classifier.load(output).char_ngrams.blend == char["blend"]
 
 
 def test_a_refit_after_an_analyst_adds_a_topic_grows_the_topics_head_and_says_so(
@@ -137,6 +141,7 @@ signals:
 
     classifier = Classifier.load(output)
     assert classifier.head_labels["topics"][-1] == "parking"
+    assert classifier.char_ngrams.labels == classifier.head_labels["topics"]
     assert json.loads((output / "metrics.json").read_text())["complaint_heads"]["topics_change"]["added"] == ["parking"]
     assert "parking" in classifier.matcher.labels
 
