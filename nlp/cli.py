@@ -47,6 +47,8 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
                         help="topics file of --heads-only (default: topics.yaml of $NABD_CONFIG_DIR, else config/)")
     parser.add_argument("--labeled", type=Path, action="append", default=[],
                         help="--heads-only: an extra JSONL of `text`, `complaint`, `topics` (repeatable)")
+    parser.add_argument("--model-version", help="the version the saved model carries in every mention's "
+                        "`nlp.model.version` (default: fine-tuning's date; a heads-only refit keeps the version)")
     parser.set_defaults(handler=run_train)
 
 
@@ -95,7 +97,7 @@ def run_train(args: argparse.Namespace) -> int:
             base_model=base_model or args.work_dir / "pretrain" / "model",
             output_dir=args.output, data_dir=args.data_dir, dev_dir=args.work_dir / "dev",
             epochs=args.epochs, max_minutes=args.finetune_minutes, seed=args.seed, threads=args.threads,
-            device=args.device,
+            device=args.device, **({"model_version": args.model_version} if args.model_version else {}),
         ))
         metrics = json.loads((output / "metrics.json").read_text())
         headline = metrics["dev"][metrics["headline"]]["sentiment"]
@@ -115,7 +117,7 @@ def run_heads_only(args: argparse.Namespace, source: Path | None = None) -> int:
     output = run_heads_refit(HeadsRefitArguments(
         model_dir=source, output_dir=args.output, topics_file=topics, labeled=tuple(args.labeled),
         data_dir=args.data_dir, dev_dir=args.work_dir / "dev", cache_dir=args.work_dir / "heads",
-        seed=args.seed, threads=args.threads,
+        seed=args.seed, threads=args.threads, model_version=args.model_version,
     ))
     record = json.loads((output / "metrics.json").read_text())["complaint_heads"]
     dev = record["dev"]["torch"]["complaints_silver"]

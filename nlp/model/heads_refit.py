@@ -84,6 +84,7 @@ class HeadsRefitArguments:
     seed: int = 13
     threads: int = 2
     export_onnx: bool = True
+    model_version: str | None = None  # None: the model keeps its version
     note: str = ""
 
 
@@ -133,6 +134,8 @@ def run_heads_refit(args: HeadsRefitArguments) -> Path:
         if name == "topics" and char_report:
             fit_report[name]["char_ngrams"] = char_report
         logger.info("head %s: %d examples, thresholds %s", name, len(table.ids), model.config.heads[name]["thresholds"])
+    if args.model_version:
+        model.config.model_version = args.model_version
     output = save_refit(args, model, tokenizer, data, topics_file, fit_report, started, char_model)
     return output
 

@@ -96,7 +96,7 @@ def test_heads_only_refit_keeps_the_encoder_and_the_sentiment_heads_and_records_
     output = tmp_path / "refit"
     args = HeadsRefitArguments(model_dir=complaint_model_dir, output_dir=output, topics_file=TOPICS_FILE,
                                labeled=(labeled,), data_dir=data_dir, dev_dir=tmp_path / "dev", cache_dir=None,
-                               spam_per_class=20, epochs=2, folds=2, export_onnx=False)
+                               spam_per_class=20, epochs=2, folds=2, export_onnx=False, model_version="0.0.1+heads")
     run_heads_refit(args)
 
     before, after = load_file(str(complaint_model_dir / "model.safetensors")), load_file(str(output / "model.safetensors"))
@@ -116,6 +116,7 @@ def test_heads_only_refit_keeps_the_encoder_and_the_sentiment_heads_and_records_
     assert char["blend"] in args.char_blends and char["buckets"] > 0
     assert set(char["out_of_fold_micro_f1_by_blend"]) == {str(blend) for blend in args.char_blends}
     assert Classifier.load(output).char_ngrams.blend == char["blend"]
+    assert Classifier.load(output).model_info["version"] == "0.0.1+heads"
 
 
 def test_a_refit_after_an_analyst_adds_a_topic_grows_the_topics_head_and_says_so(
