@@ -31,15 +31,13 @@ class CharNgramsError(ValueError):
     """The stored character n-gram model is unreadable or does not fit the model's topics."""
 
 
-def hashed_counts(normalized: Sequence[str]):
-    """A sparse (texts × 2^20) matrix of the hashed n-gram counts of texts already passed through
-    `normalize_for_model`.
+def ngram_counts(normalized: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hashed n-grams of texts already passed through `normalize_for_model`, as three arrays
+    (text row, bucket in 0..2^20, count), sorted by row then bucket.
 
     The n-grams are those of each word padded with a space on either side (`char_wb`): a space may
     open or close an n-gram but never sit inside one, so no n-gram spans two words. All texts are
     hashed at once in numpy (a polynomial hash of the code points, mixed and cut to 20 bits)."""
-    from scipy import sparse
-
     words = [" ".join(text.lower().split()) for text in normalized]
     texts = [f" {text} " if text else "" for text in words]
     codes = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -47,7 +45,7 @@ def hashed_counts(normalized: Sequence[str]):
     row_of = np.repeat(np.arange(len(texts)), lengths + 1)[: len(codes)]  # the separator counts to the text before it
     space = np.concatenate(([0], np.cumsum(codes == 32)))
     blocked = np.concatenate(([0], np.cumsum(codes == 0)))
-    rows, buckets = [], []
+    keys = []
     low, high = NGRAM_RANGE
     hashes = codes.copy()
     with np.errstate(over="ignore"):
@@ -61,14 +59,18 @@ def hashed_counts(normalized: Sequence[str]):
             start = np.arange(count)
             keep = ((space[start + n - 1] - space[start + 1]) == 0) & ((blocked[start + n] - blocked[start]) == 0)
             mixed = (hashes[keep] + np.uint64(n)) * _MIX
-            buckets.append(((mixed ^ (mixed >> np.uint64(32))) & np.uint64(HASH_FEATURES - 1)).astype(np.int64))
-            rows.append(row_of[start[keep]])
-    if not buckets:
-        return sparse.csr_matrix((len(texts), HASH_FEATURES), dtype=np.float32)
-    rows_all, buckets_all = np.concatenate(rows), np.concatenate(buckets)
-    counts = sparse.coo_matrix((np.ones(len(rows_all), dtype=np.float32), (rows_all, buckets_all)),
-                               shape=(len(texts), HASH_FEATURES))
-    return counts.tocsr()  # duplicates summed
+            bucket = ((mixed ^ (mixed >> np.uint64(32))) & np.uint64(HASH_FEATURES - 1)).astype(np.int64)
+            keys.append(row_of[start[keep]] * HASH_FEATURES + bucket)
+    unique, counts = np.unique(np.concatenate(keys) if keys else np.zeros(0, np.int64), return_counts=True)
+    return unique // HASH_FEATURES, unique % HASH_FEATURES, counts
+
+
+def hashed_counts(normalized: Sequence[str]):
+    """`ngram_counts` as a sparse (texts × 2^20) matrix (training)."""
+    from scipy import sparse
+
+    rows, buckets, counts = ngram_counts(normalized)
+    return sparse.csr_matrix((counts.astype(np.float32), (rows, buckets)), shape=(len(normalized), HASH_FEATURES))
 
 
 _PRIME = np.uint64(1_000_003)
@@ -103,11 +105,20 @@ class CharNgramModel:
         return sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ matrix
 
     def probabilities(self, normalized: Sequence[str]) -> np.ndarray:
-        """Sigmoid per label for each text, given as `normalize_for_model` made it (texts × labels)."""
-        if not normalized:
-            return np.zeros((0, len(self.labels)), dtype=np.float32)
-        logits = self.features(hashed_counts(normalized)) @ self.coef + self.intercept
-        return (1.0 / (1.0 + np.exp(-np.asarray(logits)))).astype(np.float32)
+        """Sigmoid per label for each text, given as `normalize_for_model` made it (texts × labels).
+        The same arithmetic as `features(...) @ coef`, in plain numpy (no sparse matrices to import
+        on the classification path)."""
+        logits = np.tile(self.intercept.astype(np.float64), (len(normalized), 1))
+        rows, buckets, counts = ngram_counts(normalized)
+        position = np.minimum(np.searchsorted(self.buckets, buckets), max(len(self.buckets) - 1, 0))
+        known = self.buckets[position] == buckets if len(self.buckets) else np.zeros(len(buckets), bool)
+        rows, position = rows[known], position[known]
+        values = (1.0 + np.log(counts[known])) * self.idf[position]
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(normalized)))
+        values = values / np.where(norms > 0, norms, 1.0)[rows]
+        for column in range(len(self.labels)):
+            logits[:, column] += np.bincount(rows, weights=values * self.coef[position, column], minlength=len(normalized))
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
     def blended(self, head_probabilities: np.ndarray, normalized: Sequence[str]) -> np.ndarray:
         """The transformer head's probabilities blended with this channel's for the same texts."""

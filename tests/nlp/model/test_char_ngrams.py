@@ -121,3 +121,14 @@ def test_a_channel_made_for_other_topics_stops_the_model_from_loading(tiny_compl
     channel(labels=(*TOPIC_IDS, "parking")).save(model_dir / CHAR_NGRAMS_FILE)
     with pytest.raises(ModelLoadError, match="nabd train --heads-only"):
         Classifier.load(model_dir)
+
+
+def test_the_numpy_classification_path_equals_the_sparse_training_features():
+    texts = ["الفاتورة غلط وانخصم مني مرتين", "النت فاصل من امس", "", "كلمة"]
+    counts = hashed_counts(texts[:2])
+    buckets, idf = idf_of(counts)
+    rng = np.random.default_rng(0)
+    model = CharNgramModel(buckets, idf, rng.normal(size=(len(buckets), 3)).astype(np.float32),
+                           np.array([0.1, -0.2, 0.3], dtype=np.float32), ["a", "b", "c"], 0.5)
+    expected = 1 / (1 + np.exp(-(np.asarray(model.features(hashed_counts(texts)) @ model.coef) + model.intercept)))
+    assert np.allclose(model.probabilities(texts), expected, atol=1e-5)
