@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -15,6 +16,14 @@ def update_model_card(path: Path, record: dict, start: str, end: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def set_card_version(path: Path, name: str, version: str) -> None:
+    """Make the card's title name the model's version (a refit given `--model-version`)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    title = f"# {name} (version {version})"
+    text, replaced = re.subn(r"\A# .*\(version [^)\n]*\)[^\n]*", lambda _: title, text)
+    path.write_text(text if replaced else f"{title}\n\n{text}", encoding="utf-8")
 
 
 def card_lines(record: dict) -> list[str]:

@@ -433,7 +433,7 @@ def save_refit(args: HeadsRefitArguments, model: NabdMultiTaskModel, tokenizer, 
                fit_report: dict, started: float, char_model: CharNgramModel | None = None) -> Path:
     """Save weights, config, topics snapshot; export ONNX; measure dev through the inference path;
     record the refit in metrics.json and MODEL.md."""
-    from nlp.model.complaint_card import update_model_card
+    from nlp.model.complaint_card import set_card_version, update_model_card
     from nlp.model.evaluate import evaluate_predictions
     from nlp.model.predict import Classifier
 
@@ -489,6 +489,8 @@ def save_refit(args: HeadsRefitArguments, model: NabdMultiTaskModel, tokenizer, 
     metrics["complaint_heads"] = {**record, "history": history[-20:]}
     metrics_path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
     update_model_card(output / "MODEL.md", metrics["complaint_heads"], CARD_START, CARD_END)
+    if args.model_version:
+        set_card_version(output / "MODEL.md", model.config.model_name, args.model_version)
     logger.info("complaint heads saved to %s in %.1f min", output, record["minutes"])
     return output
 

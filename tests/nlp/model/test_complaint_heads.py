@@ -117,6 +117,7 @@ def test_heads_only_refit_keeps_the_encoder_and_the_sentiment_heads_and_records_
     assert set(char["out_of_fold_micro_f1_by_blend"]) == {str(blend) for blend in args.char_blends}
     assert Classifier.load(output).char_ngrams.blend == char["blend"]
     assert Classifier.load(output).model_info["version"] == "0.0.1+heads"
+    assert (output / "MODEL.md").read_text().startswith("# nabd-test-tiny (version 0.0.1+heads)\n")
 
 
 def test_a_refit_after_an_analyst_adds_a_topic_grows_the_topics_head_and_says_so(
