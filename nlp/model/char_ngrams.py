@@ -15,11 +15,16 @@ metadata the n-gram settings, the labels and the blend weight.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from nlp.model.out_of_fold import micro_f1_tuned
+
+logger = logging.getLogger(__name__)
 
 CHAR_NGRAMS_FILE = "topics_char_ngrams.safetensors"
 ANALYZER = "char_wb-poly64"  # n-grams inside space-padded words, hashed by `hashed_counts`
@@ -179,3 +184,41 @@ def fit_label(features, targets: np.ndarray, weights: np.ndarray, c: float) -> t
     model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     model.fit(features, targets, sample_weight=weights)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
+
+
+def fit_channel(table, fold_of: np.ndarray, head_oof: np.ndarray, c: float,
+                blends: Sequence[float]) -> tuple[CharNgramModel, np.ndarray, dict]:
+    """The topics channel for a heads-refit table (`nlp.model.heads_refit`): logistic regressions
+    per label trained in the head's folds, the blend weight whose out-of-fold micro-F1 (thresholds
+    tuned per label) is best, and the channel refit on every row. Returns the model, the blended
+    out-of-fold probabilities and a report."""
+    counts = hashed_counts(table.texts)
+    buckets, idf = idf_of(counts)
+    unfitted = CharNgramModel(buckets, idf, np.zeros((len(buckets), 0), np.float32), np.zeros(0, np.float32),
+                              table.labels, blend=0.0)
+    features = unfitted.features(counts)
+    targets, known, weights = table.targets.numpy(), table.known.numpy() > 0, table.weights.numpy()
+    char_oof = np.full_like(head_oof, np.nan)
+    coef = np.zeros((len(buckets), len(table.labels)), dtype=np.float32)
+    intercept = np.zeros(len(table.labels), dtype=np.float32)
+    for column in range(len(table.labels)):
+        for fold in range(int(fold_of.max()) + 1 if len(fold_of) else 0):
+            train = np.where((fold_of != fold) & known[:, column])[0]
+            held = np.where((fold_of == fold) & table.gold & known[:, column])[0]
+            if len(held):
+                weight, bias = fit_label(features[train], targets[train, column], weights[train], c)
+                char_oof[held, column] = _sigmoid(features[held] @ weight + bias)
+        rows = np.where(known[:, column])[0]
+        coef[:, column], intercept[column] = fit_label(features[rows], targets[rows, column], weights[rows], c)
+    scores = {blend: micro_f1_tuned(table, (1 - blend) * head_oof + blend * char_oof) for blend in blends}
+    blend = max(scores, key=lambda value: (round(scores[value], 4), -abs(value - 0.5)))
+    logger.info("topics char n-grams: %d buckets; out-of-fold micro-F1 by blend %s; blend %.2f",
+                len(buckets), {key: round(value, 4) for key, value in scores.items()}, blend)
+    model = CharNgramModel(buckets, idf, coef, intercept, table.labels, blend)
+    report = {"buckets": int(len(buckets)), "c": c, "blend": blend,
+              "out_of_fold_micro_f1_by_blend": {str(key): round(value, 4) for key, value in scores.items()}}
+    return model, (1 - blend) * head_oof + blend * char_oof, report
+
+
+def _sigmoid(logits) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64).ravel()))

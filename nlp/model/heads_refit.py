@@ -27,7 +27,7 @@ from nlp.complaints.data import (
     weak_examples,
 )
 from nlp.complaints.matcher import TopicMatcher
-from nlp.model.char_ngrams import CHAR_NGRAMS_FILE, CharNgramModel, fit_label, hashed_counts, idf_of
+from nlp.model.char_ngrams import CHAR_NGRAMS_FILE, CharNgramModel, fit_channel
 from nlp.model.data import default_data_dir, post_key, write_jsonl
 from nlp.model.modeling import (
     COMPLAINT_HEADS,
@@ -37,6 +37,7 @@ from nlp.model.modeling import (
     heads_config,
     pooled_features,
 )
+from nlp.model.out_of_fold import fold_assignment, tune_thresholds
 from nlp.model.pretrain import pad_sequences
 from nlp.normalize import normalize_for_model
 
@@ -45,9 +46,6 @@ logger = logging.getLogger(__name__)
 TOPICS_SNAPSHOT = "topics.yaml"
 CARD_START = "<!-- complaint-heads:start -->"
 CARD_END = "<!-- complaint-heads:end -->"
-# Thresholds are searched in this range: below 0.2 a rare topic tuned on a few dozen positives
-# fires on many posts outside the reviews it was tuned on.
-MIN_THRESHOLD, MAX_THRESHOLD = 0.2, 0.9
 
 
 @dataclass
@@ -120,10 +118,10 @@ def run_heads_refit(args: HeadsRefitArguments) -> Path:
               for name in COMPLAINT_HEADS}
     fit_report, char_model, char_report = {}, None, None
     for name, table in tables.items():
-        fold_of = fold_assignment(len(table.ids), args)
+        fold_of = fold_assignment(len(table.ids), args.seed, args.folds)
         fold_heads, probabilities = fit_folds(table, model, args, fold_of)
         if name == "topics" and args.char_ngrams:
-            char_model, probabilities, char_report = fit_char_channel(table, fold_of, probabilities, args)
+            char_model, probabilities, char_report = fit_channel(table, fold_of, probabilities, args.char_c, args.char_blends)
         thresholds, oof = tune_thresholds(table, probabilities)
         if name == "spam":
             thresholds = [max(threshold, args.spam_min_threshold) for threshold in thresholds]
@@ -331,11 +329,6 @@ def average_heads(heads: list[MultiLabelHead]) -> MultiLabelHead:
     return averaged
 
 
-def fold_assignment(count: int, args: HeadsRefitArguments) -> np.ndarray:
-    """The fold of each table row, from a seeded hash of its position."""
-    return np.array([int(hashlib.sha1(f"{args.seed}:{i}".encode()).hexdigest(), 16) % args.folds for i in range(count)])
-
-
 def fit_folds(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArguments,
               fold_of: np.ndarray) -> tuple[list[MultiLabelHead], np.ndarray]:
     """One head per fold (trained on the other folds) and its out-of-fold probabilities for the
@@ -348,85 +341,6 @@ def fit_folds(table: _Table, model: NabdMultiTaskModel, args: HeadsRefitArgument
         if len(held):
             oof[held] = head_probabilities(heads[-1], table, held, _compact_pad(table, model))
     return heads, oof
-
-
-def tune_thresholds(table: _Table, oof: np.ndarray) -> tuple[list[float], dict]:
-    """Per label, the threshold that maximises F1 on the out-of-fold probabilities of the gold rows."""
-    thresholds, report = [], {}
-    for column, label in enumerate(table.labels):
-        rows = _scored_rows(table, oof, column)
-        gold = table.targets[rows, column].numpy() > 0.5
-        threshold, f1 = best_threshold(gold, oof[rows, column])
-        thresholds.append(threshold)
-        report[label] = {"threshold": threshold, "f1": round(f1, 4), "positives": int(gold.sum())}
-    return thresholds, report
-
-
-def _scored_rows(table: _Table, oof: np.ndarray, column: int) -> np.ndarray:
-    return np.where(table.gold & (table.known[:, column].numpy() > 0) & ~np.isnan(oof[:, column]))[0]
-
-
-def fit_char_channel(table: _Table, fold_of: np.ndarray, head_oof: np.ndarray,
-                     args: HeadsRefitArguments) -> tuple[CharNgramModel, np.ndarray, dict]:
-    """The topics head's character n-gram channel: logistic regressions per label trained in the
-    head's folds, the blend weight whose out-of-fold micro-F1 (thresholds tuned per label) is best,
-    and the channel refit on every row. Returns the model, the blended out-of-fold probabilities
-    and a report."""
-    counts = hashed_counts(table.texts)
-    buckets, idf = idf_of(counts)
-    unfitted = CharNgramModel(buckets, idf, np.zeros((len(buckets), 0), np.float32), np.zeros(0, np.float32),
-                              table.labels, blend=0.0)
-    features = unfitted.features(counts)
-    targets, known, weights = table.targets.numpy(), table.known.numpy() > 0, table.weights.numpy()
-    char_oof = np.full_like(head_oof, np.nan)
-    coef = np.zeros((len(buckets), len(table.labels)), dtype=np.float32)
-    intercept = np.zeros(len(table.labels), dtype=np.float32)
-    for column in range(len(table.labels)):
-        for fold in range(args.folds):
-            train = np.where((fold_of != fold) & known[:, column])[0]
-            held = np.where((fold_of == fold) & table.gold & known[:, column])[0]
-            if len(held):
-                weight, bias = fit_label(features[train], targets[train, column], weights[train], args.char_c)
-                char_oof[held, column] = _sigmoid_np(features[held] @ weight + bias)
-        rows = np.where(known[:, column])[0]
-        coef[:, column], intercept[column] = fit_label(features[rows], targets[rows, column], weights[rows], args.char_c)
-    scores = {blend: _micro_f1_tuned(table, (1 - blend) * head_oof + blend * char_oof) for blend in args.char_blends}
-    blend = max(scores, key=lambda value: (round(scores[value], 4), -abs(value - 0.5)))
-    logger.info("topics char n-grams: %d buckets; out-of-fold micro-F1 by blend %s; blend %.2f",
-                len(buckets), {key: round(value, 4) for key, value in scores.items()}, blend)
-    model = CharNgramModel(buckets, idf, coef, intercept, table.labels, blend)
-    report = {"buckets": int(len(buckets)), "c": args.char_c, "blend": blend,
-              "out_of_fold_micro_f1_by_blend": {str(key): round(value, 4) for key, value in scores.items()}}
-    return model, (1 - blend) * head_oof + blend * char_oof, report
-
-
-def _micro_f1_tuned(table: _Table, oof: np.ndarray) -> float:
-    """Micro-F1 over the labels of out-of-fold probabilities, each label at its best threshold."""
-    true_positive = predicted = actual = 0.0
-    thresholds, _ = tune_thresholds(table, oof)
-    for column, threshold in enumerate(thresholds):
-        rows = _scored_rows(table, oof, column)
-        gold = table.targets[rows, column].numpy() > 0.5
-        hits = oof[rows, column] >= threshold
-        true_positive, predicted, actual = true_positive + float(np.sum(hits & gold)), predicted + float(hits.sum()), actual + float(gold.sum())
-    return 2 * true_positive / (predicted + actual) if predicted + actual else 0.0
-
-
-def _sigmoid_np(logits) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64).ravel()))
-
-
-def best_threshold(gold: np.ndarray, probabilities: np.ndarray) -> tuple[float, float]:
-    """The threshold in MIN_THRESHOLD..MAX_THRESHOLD with the highest F1 (ties: the one nearest 0.5)."""
-    best = (0.5, -1.0)
-    for threshold in np.round(np.arange(MIN_THRESHOLD, MAX_THRESHOLD + 1e-9, 0.025), 3):
-        predicted = probabilities >= threshold
-        true_positive = float(np.sum(predicted & gold))
-        denominator = float(predicted.sum() + gold.sum())
-        f1 = 2 * true_positive / denominator if denominator else 0.0
-        if f1 > best[1] + 1e-9 or (abs(f1 - best[1]) <= 1e-9 and abs(threshold - 0.5) < abs(best[0] - 0.5)):
-            best = (float(threshold), f1)
-    return best[0], max(best[1], 0.0)
 
 
 def save_refit(args: HeadsRefitArguments, model: NabdMultiTaskModel, tokenizer, data: dict, topics_file,
