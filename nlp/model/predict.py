@@ -154,7 +154,10 @@ class TermWeights:
 
     def __init__(self, weights: dict[str, np.ndarray], labels: dict[str, list[str]], tokenizer):
         self.weights, self.labels, self.tokenizer = weights, labels, tokenizer
-        self._cache: dict[str, tuple[int, ...]] = {}
+        self.heads = list(weights)
+        # word -> its tokens' summed weights, per head (a tuple of per-label floats), or None when
+        # the word has no token; filled in batches by `prepare`
+        self._cache: dict[str, tuple[tuple[float, ...], ...] | None] = {}
 
     @classmethod
     def load(cls, model_dir: Path, config, tokenizer) -> TermWeights | None:
@@ -171,23 +174,23 @@ class TermWeights:
     def evidence(self, text: str, wanted: list[tuple[str, str]]) -> list[dict]:
         """For each (head, label), the word with the largest positive weight, as an evidence item."""
         wanted = [(head, label) for head, label in wanted if head in self.weights]
-        words = [(match.start(), match.end(), self._token_ids(match.group())) for match in _WORD_RE.finditer(text)]
-        words = [word for word in words if word[2]]
-        if not wanted or not words:
+        if not wanted:
             return []
-        flat = np.fromiter((token for *_, ids in words for token in ids), dtype=np.int64)
-        starts = np.cumsum([0] + [len(ids) for *_, ids in words[:-1]])
+        words = [(match.start(), match.end(), self._word_scores(match.group())) for match in _WORD_RE.finditer(text)]
+        words = [word for word in words if word[2] is not None]
+        if not words:
+            return []
         items = []
         for head, label in wanted:
-            scores = np.add.reduceat(self.weights[head][flat, self.labels[head].index(label)], starts)
-            best = int(np.argmax(scores))
-            if scores[best] > 0:
-                start, end, _ = words[best]
+            head_index, column = self.heads.index(head), self.labels[head].index(label)
+            start, end, scores = max(words, key=lambda word: word[2][head_index][column])  # the first of equals
+            if scores[head_index][column] > 0:
                 items.append({"label": label, "text": text[start:end], "start": start, "end": end})
         return items
 
     def prepare(self, texts: Sequence[str]) -> None:
-        """Tokenize the words of these texts not seen yet, in one batch (words repeat across posts)."""
+        """Tokenize the words of these texts not seen yet, in one batch (words repeat across posts),
+        and keep each word's summed weights per head."""
         if len(self._cache) >= 200_000:
             self._cache.clear()
         new = list({word: None for text in texts for word in _WORD_RE.findall(text) if word not in self._cache})
@@ -202,10 +205,18 @@ class TermWeights:
                                                                          add_special_tokens=False)]
         else:
             encoded = self.tokenizer([text or "_" for text in normalized], add_special_tokens=False)["input_ids"]
-        for word, text, ids in zip(new, normalized, encoded):
-            self._cache[word] = tuple(ids) if text else ()
+        kept = [(word, ids) for word, text, ids in zip(new, normalized, encoded) if text and ids]
+        for word in new:
+            self._cache[word] = None
+        if not kept:
+            return
+        flat = np.fromiter((token for _, ids in kept for token in ids), dtype=np.int64)
+        starts = np.cumsum([0] + [len(ids) for _, ids in kept[:-1]])
+        sums = [np.add.reduceat(self.weights[head][flat], starts, axis=0).tolist() for head in self.heads]
+        for row, (word, _) in enumerate(kept):
+            self._cache[word] = tuple(tuple(head_sums[row]) for head_sums in sums)
 
-    def _token_ids(self, word: str) -> tuple[int, ...]:
+    def _word_scores(self, word: str) -> tuple[tuple[float, ...], ...] | None:
         if word not in self._cache:
             self.prepare([word])
         return self._cache[word]
