@@ -137,7 +137,8 @@ def paired_ratio(run: str, args: argparse.Namespace, texts: list[str]) -> dict:
         wall.append(timing["baseline"][0] / timing["model"][0])
         cpu.append(timing["baseline"][1] / timing["model"][1])
     return {"run": run, "reps": args.paired, "wall_ratio": round(statistics.median(wall), 3),
-            "cpu_ratio": round(statistics.median(cpu), 3)}
+            "cpu_ratio": round(statistics.median(cpu), 3),
+            "wall_range": [round(min(wall), 3), round(max(wall), 3)], "cpu_range": [round(min(cpu), 3), round(max(cpu), 3)]}
 
 
 def run_child(run: str, args: argparse.Namespace, texts_file: Path, model: Path | None = None) -> dict:
@@ -235,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(paired), flush=True)
             section += (f"\n{run}, paired in one process ({paired['reps']} alternating repetitions, median): the model "
                         f"runs at {paired['wall_ratio']:.1%} of the baseline's throughput by wall clock, "
-                        f"{paired['cpu_ratio']:.1%} by CPU time.\n")
+                        f"{paired['cpu_ratio']:.1%} by CPU time (repetitions ranged {paired['wall_range'][0]:.1%}–"
+                        f"{paired['wall_range'][1]:.1%} by wall clock, {paired['cpu_range'][0]:.1%}–{paired['cpu_range'][1]:.1%} "
+                        "by CPU time).\n")
     print(section)
     if not args.no_doc:
         update_benchmarks_doc(section)
