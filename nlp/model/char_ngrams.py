@@ -93,36 +93,31 @@ class CharNgramModel:
     labels: list[str]
     blend: float  # the weight of this channel's probability against the transformer head's
 
-    def features(self, counts):
-        """The training-time feature rows of hashed counts: unseen n-grams dropped, 1 + log(count),
-        times idf, rows scaled to unit length."""
-        from scipy import sparse
-
-        counts = counts.tocsr()
-        position = np.searchsorted(self.buckets, counts.indices)
-        position = np.minimum(position, len(self.buckets) - 1)
-        known = self.buckets[position] == counts.indices
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[known]
-        values = (1.0 + np.log(counts.data[known])) * self.idf[position[known]]
-        matrix = sparse.csr_matrix((values.astype(np.float32), (rows, position[known])),
-                                   shape=(counts.shape[0], len(self.buckets)))
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        return sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)).astype(np.float32) @ matrix
-
-    def probabilities(self, normalized: Sequence[str]) -> np.ndarray:
-        """Sigmoid per label for each text, given as `normalize_for_model` made it (texts × labels).
-        The same arithmetic as `features(...) @ coef`, in plain numpy (no sparse matrices to import
-        on the classification path)."""
-        logits = np.tile(self.intercept.astype(np.float64), (len(normalized), 1))
-        rows, buckets, counts = ngram_counts(normalized)
+    def _weighted(self, rows: np.ndarray, buckets: np.ndarray, counts: np.ndarray):
+        """(row, column, value) of the feature matrix: n-grams unseen in training dropped,
+        1 + log(count) times idf, each row scaled to unit length."""
         position = np.minimum(np.searchsorted(self.buckets, buckets), max(len(self.buckets) - 1, 0))
         known = self.buckets[position] == buckets if len(self.buckets) else np.zeros(len(buckets), bool)
         rows, position = rows[known], position[known]
         values = (1.0 + np.log(counts[known])) * self.idf[position]
-        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(normalized)))
-        values = values / np.where(norms > 0, norms, 1.0)[rows]
-        for column in range(len(self.labels)):
-            logits[:, column] += np.bincount(rows, weights=values * self.coef[position, column], minlength=len(normalized))
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=int(rows.max(initial=-1)) + 1))
+        return rows, position, values / np.where(norms > 0, norms, 1.0)[rows]
+
+    def features(self, counts):
+        """The feature matrix (texts × buckets) of hashed counts, for training."""
+        from scipy import sparse
+
+        counts = counts.tocoo()
+        rows, columns, values = self._weighted(counts.row.astype(np.int64), counts.col.astype(np.int64), counts.data)
+        return sparse.csr_matrix((values.astype(np.float32), (rows, columns)), shape=(counts.shape[0], len(self.buckets)))
+
+    def probabilities(self, normalized: Sequence[str]) -> np.ndarray:
+        """Sigmoid per label for each text, given as `normalize_for_model` made it (texts × labels):
+        `features(...) @ coef + intercept` in plain numpy (no sparse matrices on the classification path)."""
+        rows, columns, values = self._weighted(*ngram_counts(normalized))
+        logits = np.tile(self.intercept.astype(np.float64), (len(normalized), 1))
+        for label in range(len(self.labels)):
+            logits[:, label] += np.bincount(rows, weights=values * self.coef[columns, label], minlength=len(normalized))
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
     def blended(self, head_probabilities: np.ndarray, normalized: Sequence[str]) -> np.ndarray:
