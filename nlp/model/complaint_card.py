@@ -36,7 +36,8 @@ def card_lines(record: dict) -> list[str]:
         f"Refit {record['refit_at']} in {record['minutes']} min on the frozen encoder (`nabd train --heads-only`).",
         f"Topics file: {len(record['topics'])} labels ({', '.join(f'{k} {v} seeds' for k, v in record['topics'].items())}).",
         f"Change since the last refit: {record['topics_change'] or 'none'}.",
-        f"Data: silver train {data['silver_train']}, silver dev {data['silver_dev']}, weak labels {data['weak']}, "
+        f"Data: silver train {data['silver_train']}, silver dev {data['silver_dev']}, "
+        f"ABSA aspect labels {data.get('aspect', 'none')}, weak labels {data['weak']}, "
         f"analyst files {data['labeled'] or 'none'}, spam train {data['spam_train']}, spam dev {data['spam_dev']}.",
         "",
         "Held-out silver dev (through the inference path, PyTorch):",

@@ -19,6 +19,7 @@ import torch
 
 from nlp.complaints.data import (
     HeadExample,
+    aspect_examples,
     gold_example,
     load_silver,
     read_labeled_examples,
@@ -63,6 +64,9 @@ class HeadsRefitArguments:
     weak_weight: float = 0.3
     weak_cap_per_label: int = 300
     weak_negatives: int = 600
+    # Human aspect labels of the ABSA hotel reviews (nlp.complaints.data.aspect_examples).
+    aspect_weight: float = 2.0
+    aspect_positive_cap: int = 1000
     spam_per_class: int = 3000
     epochs: int = 40
     batch_size: int = 64
@@ -177,14 +181,16 @@ def assemble_data(args: HeadsRefitArguments, topic_ids: list[str], matcher: Topi
         kept = [record for record in records if post_key(record["text"]) not in dev_keys]
         train.extend(gold_example(record, topic_ids, source="labeled", weight=args.labeled_weight) for record in kept)
     known = {post_key(record["text"]) for record in silver} | {post_key(example.text) for example in train}
+    aspect = aspect_examples(data_dir, topic_ids, known, args.aspect_weight, args.aspect_positive_cap, args.seed)
+    known |= {post_key(example.text) for example in aspect}
     weak = weak_examples(data_dir, matcher, topic_ids, known, args.weak_cap_per_label, args.weak_negatives,
                          args.weak_weight, args.seed)
     spam_train, spam_dev = spam_split(data_dir, args.spam_per_class, args.seed,
                                       extra_genuine=[record["text"] for record in silver_train])
     counts = {"silver_train": len(silver_train), "silver_dev": len(silver_dev), "labeled": labeled_counts,
-              "weak": len(weak), "spam_train": len(spam_train), "spam_dev": len(spam_dev)}
+              "aspect": len(aspect), "weak": len(weak), "spam_train": len(spam_train), "spam_dev": len(spam_dev)}
     logger.info("complaint data: %s", counts)
-    return {"train": [*train, *weak], "dev": silver_dev, "spam_train": spam_train, "spam_dev": spam_dev, "counts": counts}
+    return {"train": [*train, *aspect, *weak], "dev": silver_dev, "spam_train": spam_train, "spam_dev": spam_dev, "counts": counts}
 
 
 class FeatureEncoder:
