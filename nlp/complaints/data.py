@@ -167,9 +167,8 @@ def aspect_examples(data_dir: Path, topic_ids: Sequence[str], excluded_keys: set
 
     A sentence with a negative opinion on a mapped category is a complaint about those topics and,
     when every negative opinion maps to a topic, not about the other topics categories can name
-    (topics no category names stay unknown); a
-    sentence whose opinions are all positive is a non-complaint (at most `positive_cap`, seeded);
-    other sentences are skipped. On the 254 ABSA sentences the silver set relabelled under the
+    (topics no category names stay unknown); a sentence whose opinions are all positive is a
+    non-complaint (at most `positive_cap`, seeded); other sentences are skipped. On the 254 ABSA sentences the silver set relabelled under the
     guidelines, "has a negative opinion" agrees with `complaint` on 239 (docs/model.md)."""
     path = data_dir / ASPECT_FILE
     if not path.is_file():
