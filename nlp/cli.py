@@ -47,6 +47,8 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
                         help="topics file of --heads-only (default: topics.yaml of $NABD_CONFIG_DIR, else config/)")
     parser.add_argument("--labeled", type=Path, action="append", default=[],
                         help="--heads-only: an extra JSONL of `text`, `complaint`, `topics` (repeatable)")
+    parser.add_argument("--no-team-labels", action="store_true",
+                        help="--heads-only: leave out the team-labelled posts of nlp/complaints/labeled_posts.jsonl")
     parser.add_argument("--model-version", help="the version the saved model carries in every mention's "
                         "`nlp.model.version` (default: fine-tuning's date; a heads-only refit keeps the version)")
     parser.set_defaults(handler=run_train)
@@ -116,6 +118,7 @@ def run_heads_only(args: argparse.Namespace, source: Path | None = None) -> int:
     source = source or args.base_model or args.output
     output = run_heads_refit(HeadsRefitArguments(
         model_dir=source, output_dir=args.output, topics_file=topics, labeled=tuple(args.labeled),
+        **({"team_labels": None} if args.no_team_labels else {}),
         data_dir=args.data_dir, dev_dir=args.work_dir / "dev", cache_dir=args.work_dir / "heads",
         seed=args.seed, threads=args.threads, model_version=args.model_version,
     ))

@@ -37,6 +37,7 @@ def card_lines(record: dict) -> list[str]:
         f"Topics file: {len(record['topics'])} labels ({', '.join(f'{k} {v} seeds' for k, v in record['topics'].items())}).",
         f"Change since the last refit: {record['topics_change'] or 'none'}.",
         f"Data: silver train {data['silver_train']}, silver dev {data['silver_dev']}, "
+        f"team-labelled posts {data.get('team') or 'none'}, "
         f"ABSA aspect labels {data.get('aspect', 'none')}, weak labels {data['weak']}, "
         f"analyst files {data['labeled'] or 'none'}, spam train {data['spam_train']}, spam dev {data['spam_dev']}.",
         "",

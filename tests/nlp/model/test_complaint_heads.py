@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from nlp.complaints.data import LabeledExamplesError, read_labeled_examples
+from nlp.complaints.data import TEAM_LABELS_FILE, LabeledExamplesError, read_labeled_examples
 from nlp.model.predict import Classifier
 
 from tiny_models import COMPLAINT_POSTS, build_tiny_complaint_model, write_complaint_data
@@ -108,9 +108,11 @@ def test_heads_only_refit_keeps_the_encoder_and_the_sentiment_heads_and_records_
     assert set(config["heads"]["topics"]["thresholds"]) == set(TOPIC_IDS)
     record = json.loads((output / "metrics.json").read_text())["complaint_heads"]
     assert record["data"]["labeled"] == {str(labeled): 1}
+    assert record["data"]["team"] == len(TEAM_LABELS_FILE.read_text(encoding="utf-8").splitlines())
     assert record["dev"]["torch"]["complaints_silver"]["complaint"]["count"] == record["data"]["silver_dev"]
     assert "spam" in record["dev"]["torch"]["spam"]
     assert "Complaint heads (heads-only refit)" in (output / "MODEL.md").read_text()
+    assert f"team-labelled posts {record['data']['team']}," in (output / "MODEL.md").read_text()
     assert (tmp_path / "dev" / "complaints_silver.jsonl").is_file()
     char = record["out_of_fold"]["topics"]["char_ngrams"]
     assert char["blend"] in args.char_blends and char["buckets"] > 0

@@ -112,7 +112,7 @@ def test_train_heads_only_refits_a_copy_and_exports_onnx_with_the_new_heads(tiny
     output = tmp_path / "refit"
     argv = ["train", "--heads-only", "--base-model", str(base), "--output", str(output),
             "--data-dir", str(write_complaint_data(tmp_path / "data")), "--work-dir", str(tmp_path / "work"),
-            "--topics", "config/topics.yaml"]
+            "--topics", "config/topics.yaml", "--no-team-labels"]
 
     assert run_nabd(argv) == 0
 
@@ -120,6 +120,7 @@ def test_train_heads_only_refits_a_copy_and_exports_onnx_with_the_new_heads(tiny
     config = json.loads((output / "config.json").read_text())
     assert {"sentiment", "complaint", "topics", "churn_intent", "advocacy", "spam"} <= set(config["heads"])
     assert (output / "onnx" / "model.int8.onnx").is_file() and (output / "topics.yaml").is_file()
+    assert json.loads((output / "metrics.json").read_text())["complaint_heads"]["data"]["team"] == 0
     assert (tmp_path / "work" / "dev" / "complaints_silver.jsonl").is_file()
     assert run_nabd(["eval", "--input", str(tmp_path / "work" / "dev" / "complaints_silver.jsonl"),
                      "--model", str(output), "--backend", "onnx"]) == 0

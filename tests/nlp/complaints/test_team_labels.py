@@ -1,0 +1,82 @@
+"""The team-labelled posts shipped in nlp/complaints/labeled_posts.jsonl and how a refit reads them."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from config.loader import load_topics
+from nlp.complaints.data import (
+    TEAM_LABEL_TOPICS,
+    TEAM_LABELS_FILE,
+    LabeledExamplesError,
+    read_labeled_examples,
+    team_examples,
+)
+from nlp.model.data import post_key
+
+
+def _records():
+    return [json.loads(line) for line in TEAM_LABELS_FILE.read_text(encoding="utf-8").splitlines()]
+
+
+def test_every_shipped_post_is_valid_unique_and_names_the_source_row_it_came_from():
+    records = read_labeled_examples(TEAM_LABELS_FILE, TEAM_LABEL_TOPICS)
+    assert len(records) == len(_records()) >= 690
+    assert all(isinstance(r["source_id"], str) and ":" in r["source_id"] for r in records)
+    assert len({r["source_id"] for r in records}) == len(records)
+    assert len({post_key(r["text"]) for r in records}) == len(records)
+    assert all(isinstance(r["churn_intent"], bool) and isinstance(r["advocacy"], bool) for r in records)
+
+
+def test_no_two_shipped_posts_are_near_copies():
+    # Retweets and reposts differ by a word or two; a copy in both halves of a measurement leaks.
+    words = [set(post_key(record["text"]).split()) for record in _records()]
+    copies = [(i, j) for i in range(len(words)) for j in range(i + 1, len(words))
+              if len(words[i] & words[j]) >= 0.75 * len(words[i] | words[j])]
+    assert copies == []
+
+
+def test_the_shipped_posts_carry_the_rare_topics_and_use_only_topics_of_the_shipped_topics_file():
+    topics = Counter(topic for record in _records() for topic in record["topics"])
+    assert topics["delivery"] >= 40 and topics["billing_payment"] >= 40 and topics["refund_return"] >= 20
+    assert set(topics) <= {topic.id for topic in load_topics("config/topics.yaml").topics}
+    complaints = sum(record["complaint"] for record in _records())
+    assert 0.3 < complaints / len(_records()) < 0.6  # keyword-chosen posts: many are not complaints
+
+
+def _write(path, *records):
+    path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
+    return path
+
+
+def test_silver_texts_are_left_out_and_the_rest_become_fully_labelled_gold_examples(tmp_path):
+    path = _write(tmp_path / "team.jsonl",
+                  {"source_id": "marsa:1", "text": "الطلب ما وصل من أسبوع", "complaint": True, "topics": ["delivery"],
+                   "churn_intent": False, "advocacy": False},
+                  {"source_id": "marsa:2", "text": "النت عندكم زفت", "complaint": True, "topics": ["network_coverage"]},
+                  {"source_id": "masc:3", "text": "الطلب  ما وصل من أسبوع!", "complaint": True, "topics": ["delivery"]})
+    examples = team_examples(path, ["delivery", "network_coverage", "parking"], {post_key("النت عندكم زفت")}, weight=1.5)
+
+    assert [example.text for example in examples] == ["الطلب ما وصل من أسبوع"]  # the near-copy counts once
+    example = examples[0]
+    assert example.gold and example.source == "team" and example.weight == 1.5
+    assert example.targets["complaint"] == {"complaint": 1}
+    # A topic the analysts added since the labelling is a negative, as for the silver set.
+    assert example.targets["topics"] == {"delivery": 1, "network_coverage": 0, "parking": 0}
+    assert example.targets["churn_intent"] == {"churn_intent": 0}
+
+
+def test_a_topic_removed_from_the_topics_file_is_dropped_from_the_posts(tmp_path):
+    path = _write(tmp_path / "team.jsonl",
+                  {"source_id": "masc:1", "text": "دفعت مرتين والمنتج خربان", "complaint": True,
+                   "topics": ["billing_payment", "product_quality"]})
+    (example,) = team_examples(path, ["product_quality"], set())
+    assert example.targets["topics"] == {"product_quality": 1}
+
+
+def test_a_team_label_outside_the_label_set_names_the_line(tmp_path):
+    path = _write(tmp_path / "team.jsonl",
+                  {"source_id": "masc:1", "text": "المكان ما فيه مواقف", "complaint": True, "topics": ["parking"]})
+    with pytest.raises(LabeledExamplesError, match=r"team.jsonl:1: key 'topics' has unknown ids \['parking'\]"):
+        team_examples(path, ["parking"], set())
