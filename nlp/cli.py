@@ -112,13 +112,14 @@ def run_train(args: argparse.Namespace) -> int:
 def run_heads_only(args: argparse.Namespace, source: Path | None = None) -> int:
     """Refit the complaint heads of `source` (default: --base-model, else --output) into --output."""
     from config.loader import resolve_config_dir
+    from nlp.complaints.data import TEAM_LABELS_FILE
     from nlp.model.heads_refit import HeadsRefitArguments, run_heads_refit
 
     topics = args.topics or resolve_config_dir(None) / "topics.yaml"
     source = source or args.base_model or args.output
     output = run_heads_refit(HeadsRefitArguments(
         model_dir=source, output_dir=args.output, topics_file=topics, labeled=tuple(args.labeled),
-        **({"team_labels": None} if args.no_team_labels else {}),
+        team_labels=None if args.no_team_labels else TEAM_LABELS_FILE,
         data_dir=args.data_dir, dev_dir=args.work_dir / "dev", cache_dir=args.work_dir / "heads",
         seed=args.seed, threads=args.threads, model_version=args.model_version,
     ))

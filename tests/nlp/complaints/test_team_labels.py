@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 
 from config.loader import load_topics
+from config.models import TOPIC_IDS
 from nlp.complaints.data import (
-    TEAM_LABEL_TOPICS,
     TEAM_LABELS_FILE,
     LabeledExamplesError,
     read_labeled_examples,
@@ -21,7 +21,7 @@ def _records():
 
 
 def test_every_shipped_post_is_valid_unique_and_names_the_source_row_it_came_from():
-    records = read_labeled_examples(TEAM_LABELS_FILE, TEAM_LABEL_TOPICS)
+    records = read_labeled_examples(TEAM_LABELS_FILE, TOPIC_IDS)
     assert len(records) == len(_records()) >= 690
     assert all(isinstance(r["source_id"], str) and ":" in r["source_id"] for r in records)
     assert len({r["source_id"] for r in records}) == len(records)
