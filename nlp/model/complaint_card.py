@@ -62,6 +62,7 @@ def card_lines(record: dict) -> list[str]:
         f"{seed_free.get('complaint', {}).get('f1', 0):.3f}, topics micro-F1 {seed_free.get('topics', {}).get('micro_f1', 0):.3f}.",
         _heads_only_line(record["dev"]["torch"].get("complaints_silver_heads_only")),
         _char_line(record["out_of_fold"].get("topics", {}).get("char_ngrams")),
+        _gate_line(record["out_of_fold"].get("topics", {}).get("matcher_adds")),
         f"Thresholds (tuned out of fold on the train split): {record['thresholds']}.",
         "History of refits: `metrics.json` → `complaint_heads.history`.",
     ]
@@ -79,6 +80,17 @@ def _heads_only_line(report: dict | None) -> str:
     per_topic = ", ".join(f"{topic} {metrics['f1']:.3f}" for topic, metrics in report["topics"]["per_topic"].items())
     return (f"The learned topic head alone (without the topics the matcher's evidence adds): micro-F1 "
             f"{report['topics']['micro_f1']:.3f}, macro-F1 {report['topics']['macro_f1']:.3f} ({per_topic}).")
+
+
+def _gate_line(report: dict | None) -> str:
+    if not report:  # refit before the gate: the matcher's evidence adds every topic
+        return ""
+    kept = [topic for topic, entry in report.items() if entry["kept"]]
+    dropped = ", ".join(f"{topic} (out-of-fold F1 {entry['f1_head']:.3f} alone, {entry['f1_with_matcher']:.3f} "
+                        f"with it; precision of what it adds {entry['added_precision']:.2f})"
+                        for topic, entry in report.items() if not entry["kept"])
+    return (f"The matcher's evidence adds a topic the head missed only for {', '.join(kept) or 'no topic'}: "
+            f"for the others it did not raise the out-of-fold F1 on the train split's complaints: {dropped or 'none'}.")
 
 
 def _char_line(report: dict | None) -> str:

@@ -40,7 +40,7 @@ from nlp.model.modeling import (
     heads_config,
     pooled_features,
 )
-from nlp.model.out_of_fold import fold_assignment, tune_thresholds
+from nlp.model.out_of_fold import fold_assignment, matcher_gate, tune_thresholds
 from nlp.model.pretrain import pad_sequences
 from nlp.normalize import normalize_for_model
 
@@ -140,11 +140,27 @@ def run_heads_refit(args: HeadsRefitArguments) -> Path:
         fit_report[name] = {"examples": len(table.ids), "gold": int(table.gold.sum()), "out_of_fold": oof}
         if name == "topics" and char_report:
             fit_report[name]["char_ngrams"] = char_report
+        if name == "topics":
+            kept, gate_report = _matcher_gate(table, data["train"], probabilities, thresholds, matcher)
+            model.config.heads[name]["matcher_adds"] = kept
+            fit_report[name]["matcher_adds"] = gate_report
         logger.info("head %s: %d examples, thresholds %s", name, len(table.ids), model.config.heads[name]["thresholds"])
     if args.model_version:
         model.config.model_version = args.model_version
     output = save_refit(args, model, tokenizer, data, topics_file, fit_report, started, char_model)
     return output
+
+
+def _matcher_gate(table: _Table, examples: list[HeadExample], probabilities: np.ndarray, thresholds: list[float],
+                  matcher: TopicMatcher) -> tuple[list[str], dict]:
+    """`out_of_fold.matcher_gate` for the topics table (built from the examples with topic targets)."""
+    chosen = [example for example in examples if "topics" in example.targets]
+    complaint = np.array([example.targets.get("complaint", {}).get("complaint", 0) == 1 for example in chosen])
+    found = [{item.label for item in matcher.match(example.text)} if gold and flagged else set()
+             for example, gold, flagged in zip(chosen, table.gold, complaint)]
+    kept, report = matcher_gate(table, probabilities, thresholds, found, complaint)
+    logger.info("topics the matcher's evidence adds: %s", kept)
+    return kept, report
 
 
 def load_with_complaint_heads(model_dir: Path, topic_ids: list[str]) -> tuple[NabdMultiTaskModel, object]:

@@ -85,12 +85,20 @@ class NabdMultiTaskConfig(BertConfig):
         stored = self.heads[name].get("thresholds") or {}
         return [float(stored.get(label, DEFAULT_THRESHOLD)) for label in self.head_labels(name)]
 
+    def matcher_adds(self, name: str) -> set[str]:
+        """The labels of a multi-label head that the matcher's evidence adds on its own (the refit keeps
+        a label here only where that raised its out-of-fold F1); every label for older models."""
+        stored = self.heads[name].get("matcher_adds")
+        return set(self.head_labels(name)) if stored is None else set(stored)
+
 
 def _head_entry(entry: dict) -> dict:
     # JSON turns integer keys into strings; keep them as strings everywhere for one shape.
     shaped = {"kind": entry["kind"], "id2label": {str(key): value for key, value in entry["id2label"].items()}}
     if entry["kind"] == MULTILABEL:
         shaped["thresholds"] = {str(k): float(v) for k, v in (entry.get("thresholds") or {}).items()}
+        if entry.get("matcher_adds") is not None:  # absent in models refit before it: every label
+            shaped["matcher_adds"] = [str(label) for label in entry["matcher_adds"]]
     elif entry["kind"] == MULTICLASS:
         if entry.get("wide"):  # absent in models saved before wide heads: a plain linear head
             shaped["wide"] = True

@@ -61,3 +61,29 @@ def best_threshold(gold: np.ndarray, probabilities: np.ndarray) -> tuple[float, 
         if f1 > best[1] + 1e-9 or (abs(f1 - best[1]) <= 1e-9 and abs(threshold - 0.5) < abs(best[0] - 0.5)):
             best = (float(threshold), f1)
     return best[0], max(best[1], 0.0)
+
+
+def matcher_gate(table, oof: np.ndarray, thresholds: list[float], found: list[set[str]],
+                 complaint: np.ndarray) -> tuple[list[str], dict]:
+    """The topics whose matcher evidence should add the topic when the head alone does not (as
+    `Classifier` does): those where it raises the out-of-fold F1 on the gold complaints. `found` is
+    the matcher's labels per table row, `complaint` each row's gold complaint flag. A seed that
+    also names other complaints (`الطلب تأخر` in a restaurant is a slow waiter, not a courier)
+    costs its topic more than it adds."""
+    kept, report = [], {}
+    for column, label in enumerate(table.labels):
+        rows = np.where(table.gold & complaint & ~np.isnan(oof[:, column]))[0]
+        gold = table.targets[rows, column].numpy() > 0.5
+        head = oof[rows, column] >= thresholds[column]
+        added = np.array([label in found[row] for row in rows], dtype=bool) & ~head
+        f1_head, f1_with = _f1(head, gold), _f1(head | added, gold)
+        if f1_with > f1_head:
+            kept.append(label)
+        report[label] = {"added": int(added.sum()), "added_precision": round(float((added & gold).sum()) / max(int(added.sum()), 1), 4),
+                         "f1_head": round(f1_head, 4), "f1_with_matcher": round(f1_with, 4), "kept": label in kept}
+    return kept, report
+
+
+def _f1(predicted: np.ndarray, gold: np.ndarray) -> float:
+    denominator = float(predicted.sum() + gold.sum())
+    return 2 * float(np.sum(predicted & gold)) / denominator if denominator else 0.0

@@ -44,6 +44,7 @@ class Classifier:
         self.head_labels = {name: config.head_labels(name) for name in config.heads}
         self.multilabel = {name for name in config.heads if config.head_kind(name) == "multilabel"}
         self.thresholds = {name: np.array(config.thresholds(name), dtype=np.float32) for name in self.multilabel}
+        self.matcher_adds = config.matcher_adds("topics") if "topics" in self.multilabel else set()
         self.matcher = matcher
         self.term_weights = None  # set by `load` when the model has complaint heads
         self.char_ngrams = None  # the topics head's character n-gram channel, set by `load` when saved
@@ -100,7 +101,8 @@ class Classifier:
     def _complaint_fields(self, text: str, probabilities: dict[str, np.ndarray], row: int) -> dict:
         """complaint, topics, churn_intent, advocacy, spam (spam is never a complaint) and the
         matcher's evidence. A complaint's topics are the topic head's, plus any topic whose seed
-        phrase or aspect-near-cue the matcher finds in it (shown in the evidence)."""
+        phrase or aspect-near-cue the matcher finds in it (shown in the evidence) among the topics
+        the refit found the matcher precise enough for (`matcher_adds` in config.json)."""
         fields: dict = {}
         spam_score = float(probabilities["spam"][row][0]) if "spam" in probabilities else 0.0
         fields["spam"] = bool("spam" in probabilities and spam_score >= self.thresholds["spam"][0])
@@ -116,7 +118,7 @@ class Classifier:
         evidence = self.matcher.match(text) if self.matcher is not None and (fields["complaint"] or signals) else []
         topics: list[str] = []
         if fields["complaint"] and "topics" in probabilities:
-            found = {item.label for item in evidence}
+            found = {item.label for item in evidence} & self.matcher_adds
             hits = probabilities["topics"][row] >= self.thresholds["topics"]
             topics = [label for label, hit in zip(self.head_labels["topics"], hits) if hit or label in found]
         fields["topics"] = topics

@@ -118,6 +118,11 @@ def test_heads_only_refit_keeps_the_encoder_and_the_sentiment_heads_and_records_
     assert char["blend"] in args.char_blends and char["buckets"] > 0
     assert set(char["out_of_fold_micro_f1_by_blend"]) == {str(blend) for blend in args.char_blends}
     assert Classifier.load(output).char_ngrams.blend == char["blend"]
+    gate = record["out_of_fold"]["topics"]["matcher_adds"]
+    assert set(gate) == set(TOPIC_IDS)
+    assert config["heads"]["topics"]["matcher_adds"] == [topic for topic in TOPIC_IDS if gate[topic]["kept"]]
+    for topic in config["heads"]["topics"]["matcher_adds"]:
+        assert gate[topic]["f1_with_matcher"] > gate[topic]["f1_head"]
     assert Classifier.load(output).model_info["version"] == "0.0.1+heads"
     assert (output / "MODEL.md").read_text().startswith("# nabd-test-tiny (version 0.0.1+heads)\n")
 
@@ -185,6 +190,17 @@ def test_a_complaint_gets_the_topic_whose_seed_the_matcher_finds_with_that_evide
     no_complaint = with_thresholds(complaint_model_dir, tmp_path / "n", complaint=1.01, spam=1.01)
     [quiet] = Classifier.load(no_complaint).classify(["والله الطلب ما وصل"])
     assert (quiet["complaint"], quiet["topics"], quiet["evidence"]) == (False, [], [])
+
+
+def test_the_matcher_adds_only_the_topics_the_refit_kept_for_it(complaint_model_dir, tmp_path):
+    model_dir = with_thresholds(complaint_model_dir, tmp_path / "m", complaint=0.0, topics=1.01, spam=1.01,
+                                churn_intent=1.01, advocacy=1.01)
+    config = json.loads((model_dir / "config.json").read_text())
+    config["heads"]["topics"]["matcher_adds"] = ["network_coverage"]
+    (model_dir / "config.json").write_text(json.dumps(config))
+    [complaint] = Classifier.load(model_dir).classify(["والله الطلب ما وصل والشبكة طايحة"])
+    assert complaint["topics"] == ["network_coverage"]
+    assert "delivery" not in {e["label"] for e in complaint["evidence"]}
 
 
 def test_term_evidence_is_the_word_whose_tokens_weigh_most_for_the_label(complaint_model_dir):
