@@ -54,10 +54,7 @@ def best_threshold(gold: np.ndarray, probabilities: np.ndarray) -> tuple[float, 
     """The threshold in MIN_THRESHOLD..MAX_THRESHOLD with the highest F1 (ties: the one nearest 0.5)."""
     best = (0.5, -1.0)
     for threshold in np.round(np.arange(MIN_THRESHOLD, MAX_THRESHOLD + 1e-9, 0.025), 3):
-        predicted = probabilities >= threshold
-        true_positive = float(np.sum(predicted & gold))
-        denominator = float(predicted.sum() + gold.sum())
-        f1 = 2 * true_positive / denominator if denominator else 0.0
+        f1 = _f1(probabilities >= threshold, gold)
         if f1 > best[1] + 1e-9 or (abs(f1 - best[1]) <= 1e-9 and abs(threshold - 0.5) < abs(best[0] - 0.5)):
             best = (float(threshold), f1)
     return best[0], max(best[1], 0.0)
