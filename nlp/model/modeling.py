@@ -9,9 +9,7 @@ from torch import nn
 from transformers import BertConfig, BertModel, BertPreTrainedModel
 
 from config.models import TOPIC_IDS
-
-MULTICLASS = "multiclass"  # one label per text: softmax over the labels
-MULTILABEL = "multilabel"  # any number of labels per text: one sigmoid per label, thresholds in the config
+from nlp.model.model_config import DEFAULT_THRESHOLD, MULTICLASS, MULTILABEL, HeadsReader, head_entry
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,6 @@ HEAD_REGISTRY: dict[str, HeadSpec] = {
 }
 DEFAULT_HEADS = ("sentiment", "sarcasm", "dialect")
 COMPLAINT_HEADS = ("complaint", "topics", "churn_intent", "advocacy", "spam")
-DEFAULT_THRESHOLD = 0.5
 
 
 def heads_config(names=DEFAULT_HEADS, labels: dict[str, tuple[str, ...]] | None = None) -> dict[str, dict]:
@@ -60,7 +57,7 @@ def heads_config(names=DEFAULT_HEADS, labels: dict[str, tuple[str, ...]] | None 
     return entries
 
 
-class NabdMultiTaskConfig(BertConfig):
+class NabdMultiTaskConfig(HeadsReader, BertConfig):
     """A BERT config plus `heads` ({name: {kind, id2label}}) and the model's name and version."""
 
     model_type = "nabd-multitask-bert"
@@ -68,43 +65,9 @@ class NabdMultiTaskConfig(BertConfig):
     def __init__(self, heads: dict | None = None, model_name: str = "nabd-arabic-mini",
                  model_version: str = "0", **kwargs):
         super().__init__(**kwargs)
-        self.heads = {name: _head_entry(entry) for name, entry in (heads or heads_config()).items()}
+        self.heads = {name: head_entry(entry) for name, entry in (heads or heads_config()).items()}
         self.model_name = model_name
         self.model_version = model_version
-
-    def head_labels(self, name: str) -> list[str]:
-        id2label = self.heads[name]["id2label"]
-        return [id2label[str(index)] if str(index) in id2label else id2label[index] for index in range(len(id2label))]
-
-
-    def head_kind(self, name: str) -> str:
-        return self.heads[name]["kind"]
-
-    def thresholds(self, name: str) -> list[float]:
-        """The decision threshold of each label of a multi-label head, in label order."""
-        stored = self.heads[name].get("thresholds") or {}
-        return [float(stored.get(label, DEFAULT_THRESHOLD)) for label in self.head_labels(name)]
-
-    def matcher_adds(self, name: str) -> set[str]:
-        """The labels of a multi-label head that the matcher's evidence adds on its own (the refit keeps
-        a label here only where that raised its out-of-fold F1); every label for older models."""
-        stored = self.heads[name].get("matcher_adds")
-        return set(self.head_labels(name)) if stored is None else set(stored)
-
-
-def _head_entry(entry: dict) -> dict:
-    # JSON turns integer keys into strings; keep them as strings everywhere for one shape.
-    shaped = {"kind": entry["kind"], "id2label": {str(key): value for key, value in entry["id2label"].items()}}
-    if entry["kind"] == MULTILABEL:
-        shaped["thresholds"] = {str(k): float(v) for k, v in (entry.get("thresholds") or {}).items()}
-        if entry.get("matcher_adds") is not None:  # absent in models refit before it: every label
-            shaped["matcher_adds"] = [str(label) for label in entry["matcher_adds"]]
-    elif entry["kind"] == MULTICLASS:
-        if entry.get("wide"):  # absent in models saved before wide heads: a plain linear head
-            shaped["wide"] = True
-    else:
-        raise ValueError(f"unknown head kind {entry['kind']!r}; expected {MULTICLASS!r} or {MULTILABEL!r}")
-    return shaped
 
 
 @dataclass

@@ -9,12 +9,22 @@ from pathlib import Path
 
 import torch
 
-from nlp.model.modeling import LogitsTuple, NabdMultiTaskModel
+from nlp.model.modeling import LogitsTuple, NabdMultiTaskModel, register_auto_classes
 from nlp.model.predict import ONNX_FILE, ONNX_SOURCE, weights_digest
+from nlp.model.tokenizer import ModelTokenizer
+from nlp.normalize import normalize_for_model
 
 logger = logging.getLogger(__name__)
 
 OPSET = 17
+# Texts the served tokenizer must encode exactly as training's: dialects, Arabizi, emoji, a hashtag,
+# presentation forms, nothing, and a text long enough to be truncated.
+TOKENIZER_PROBES = (
+    "الخدمة ممتازة والتوصيل سريع 😍", "الطلب موصلش لحد دلوقتي ومحدش بيرد", "واش كاين شي حل الكونكسيون ضعيفة بزاف",
+    "Wallah el service 7elw bas ghali 3ashan kda 👏🏽👏🏽", "#خدمة_العملاء @rafeeq_care 100% !!! ﻻ ﷲ", "", " ",
+    " ".join(["الفاتورة زادت الضعف وما حد يرد"] * 60),
+)
+PROBE_MAX_LENGTH = 64
 
 
 def export_onnx(model_dir: Path, quantize: bool = True) -> Path:
@@ -23,6 +33,7 @@ def export_onnx(model_dir: Path, quantize: bool = True) -> Path:
     model_dir = Path(model_dir)
     if not (model_dir / "config.json").is_file():
         raise FileNotFoundError(f"model directory {model_dir} has no config.json")
+    check_served_tokenizer(model_dir)
     model = NabdMultiTaskModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
     float_path = model_dir / ONNX_FILE.parent / "model.onnx"
     float_path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,6 +47,24 @@ def export_onnx(model_dir: Path, quantize: bool = True) -> Path:
     (model_dir / ONNX_SOURCE).write_text(json.dumps({"model.safetensors": weights_digest(model_dir)}) + "\n")
     logger.info("ONNX model written to %s (%.1f MB)", target, target.stat().st_size / 1e6)
     return target
+
+
+def check_served_tokenizer(model_dir: Path) -> None:
+    """Refuse a model whose tokenizer.json, read as the "onnx" backend reads it (`tokenizers` alone),
+    gives other ids or another padding id than transformers' AutoTokenizer, which training used."""
+    from transformers import AutoTokenizer
+
+    register_auto_classes()
+    texts = [normalize_for_model(text) for text in TOKENIZER_PROBES]
+    trained = AutoTokenizer.from_pretrained(str(model_dir))
+    served = ModelTokenizer.from_dir(model_dir)
+    expected = trained(texts, truncation=True, max_length=PROBE_MAX_LENGTH)["input_ids"]
+    differing = [text for text, ids, got in zip(texts, expected, served.encode(texts, PROBE_MAX_LENGTH)) if ids != got]
+    if differing or served.pad_token_id != trained.pad_token_id:
+        raise ValueError(f"{model_dir / 'tokenizer.json'} does not encode as the model's AutoTokenizer "
+                         f"(texts {[text[:40] for text in differing[:2]]}, padding id {served.pad_token_id} "
+                         f"against {trained.pad_token_id}); save it as transformers reads it: "
+                         f"AutoTokenizer.from_pretrained('{model_dir}').save_pretrained('{model_dir}')")
 
 
 def _export_float(model: NabdMultiTaskModel, path: Path) -> None:

@@ -1,4 +1,7 @@
-"""Inference: load a trained model directory and classify texts into the mention record's `nlp` object."""
+"""Inference: load a trained model directory and classify texts into the mention record's `nlp` object.
+
+The "onnx" backend imports neither torch nor transformers: the config is read as JSON, the
+tokenizer through `tokenizers`, the weights run in ONNX Runtime."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from nlp.model.char_ngrams import CHAR_NGRAMS_FILE
+from nlp.model.model_config import CONFIG_FILE, ServingConfig
+from nlp.model.tokenizer import ModelTokenizer
 from nlp.normalize import normalize_for_model
 
 logger = logging.getLogger(__name__)
@@ -33,8 +38,8 @@ class ModelLoadError(RuntimeError):
 class Classifier:
     """Classifies texts with a multi-task model through PyTorch or ONNX Runtime."""
 
-    def __init__(self, model_dir: Path, config, tokenizer, runner, batch_size: int = 64, max_length: int = 128,
-                 matcher=None):
+    def __init__(self, model_dir: Path, config: ServingConfig, tokenizer: ModelTokenizer, runner,
+                 batch_size: int = 64, max_length: int = 128, matcher=None):
         self.model_dir = model_dir
         self.config = config
         self.tokenizer = tokenizer
@@ -57,7 +62,7 @@ class Classifier:
             raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
         config = _load_config(model_dir)
         tokenizer = _load_tokenizer(model_dir)
-        runner = _TorchRunner(model_dir, config) if backend == "torch" else _OnnxRunner(model_dir, config)
+        runner = _TorchRunner(model_dir) if backend == "torch" else _OnnxRunner(model_dir)
         options.setdefault("matcher", _load_matcher(model_dir) if "complaint" in config.heads else None)
         classifier = cls(model_dir, config, tokenizer, runner, **options)
         if "complaint" in config.heads:
@@ -75,7 +80,7 @@ class Classifier:
         if not texts:
             return []
         normalized = [normalize_for_model(text) for text in texts]
-        encoded = self.tokenizer(normalized, truncation=True, max_length=self.max_length)["input_ids"]
+        encoded = self.tokenizer.encode(normalized, self.max_length)
         probabilities: dict[str, np.ndarray] = {
             name: np.zeros((len(texts), len(labels)), dtype=np.float32) for name, labels in self.head_labels.items()
         }
@@ -154,7 +159,7 @@ class TermWeights:
 
     HEADS = ("complaint", "topics")
 
-    def __init__(self, weights: dict[str, np.ndarray], labels: dict[str, list[str]], tokenizer):
+    def __init__(self, weights: dict[str, np.ndarray], labels: dict[str, list[str]], tokenizer: ModelTokenizer):
         self.weights, self.labels, self.tokenizer = weights, labels, tokenizer
         self.heads = list(weights)
         # word -> its tokens' summed weights, per head (a tuple of per-label floats), or None when
@@ -162,7 +167,7 @@ class TermWeights:
         self._cache: dict[str, tuple[tuple[float, ...], ...] | None] = {}
 
     @classmethod
-    def load(cls, model_dir: Path, config, tokenizer) -> TermWeights | None:
+    def load(cls, model_dir: Path, config: ServingConfig, tokenizer: ModelTokenizer) -> TermWeights | None:
         from safetensors import safe_open
 
         path = model_dir / "model.safetensors"
@@ -201,12 +206,7 @@ class TermWeights:
         normalized = [piece.strip() for piece in normalize_for_model(" \x01 ".join(new)).split("\x01")]
         if len(normalized) != len(new):  # a word held the separator: normalize word by word
             normalized = [normalize_for_model(word) for word in new]
-        backend = getattr(self.tokenizer, "backend_tokenizer", None)
-        if backend is not None:  # the Rust tokenizer directly: no Python conversion per word
-            encoded = [encoding.ids for encoding in backend.encode_batch([text or "_" for text in normalized],
-                                                                         add_special_tokens=False)]
-        else:
-            encoded = self.tokenizer([text or "_" for text in normalized], add_special_tokens=False)["input_ids"]
+        encoded = self.tokenizer.encode_words([text or "_" for text in normalized])
         kept = [(word, ids) for word, text, ids in zip(new, normalized, encoded) if text and ids]
         for word in new:
             self._cache[word] = None
@@ -224,13 +224,10 @@ class TermWeights:
         return self._cache[word]
 
 
-def _load_config(model_dir: Path):
-    from nlp.model.modeling import NabdMultiTaskConfig, register_auto_classes
-
-    register_auto_classes()
+def _load_config(model_dir: Path) -> ServingConfig:
     if not model_dir.is_dir():
         raise ModelLoadError(f"model directory {model_dir} does not exist")
-    config_file = model_dir / "config.json"
+    config_file = model_dir / CONFIG_FILE
     if not config_file.is_file():
         raise ModelLoadError(f"model directory {model_dir} has no config.json (not a save_pretrained layout)")
     try:
@@ -240,7 +237,10 @@ def _load_config(model_dir: Path):
     missing = [head for head in REQUIRED_HEADS if head not in (raw.get("heads") or {})]
     if missing:
         raise ModelLoadError(f"{config_file} lacks the classifier heads {missing} (is this a fine-tuned nabd model?)")
-    return NabdMultiTaskConfig.from_pretrained(str(model_dir))
+    try:
+        return ServingConfig(raw)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ModelLoadError(f"{config_file}: malformed `heads` or model fields ({error!r})") from None
 
 
 def _load_matcher(model_dir: Path):
@@ -263,29 +263,27 @@ def _load_char_ngrams(path: Path, labels: list[str]):
         raise ModelLoadError(str(error)) from None
 
 
-def _load_tokenizer(model_dir: Path):
-    from transformers import AutoTokenizer
-
-    if not (model_dir / "tokenizer.json").is_file() and not (model_dir / "vocab.txt").is_file():
-        raise ModelLoadError(f"model directory {model_dir} has no tokenizer (tokenizer.json or vocab.txt)")
+def _load_tokenizer(model_dir: Path) -> ModelTokenizer:
     try:
-        return AutoTokenizer.from_pretrained(str(model_dir))
-    except Exception as error:  # a corrupt tokenizer file: name the directory and the cause
+        return ModelTokenizer.from_dir(model_dir)
+    except ValueError as error:  # missing, corrupt or inconsistent tokenizer files: the message names them
         raise ModelLoadError(f"cannot load the tokenizer in {model_dir}: {error}") from None
 
 
 class _TorchRunner:
     """Runs the PyTorch model under inference mode; returns logits per head as numpy arrays."""
 
-    def __init__(self, model_dir: Path, config):
+    def __init__(self, model_dir: Path):
         from transformers.utils import logging as transformers_logging
 
-        from nlp.model.modeling import NabdMultiTaskModel
+        from nlp.model.modeling import NabdMultiTaskConfig, NabdMultiTaskModel, register_auto_classes
 
+        register_auto_classes()
         transformers_logging.disable_progress_bar()
         if not any((model_dir / name).is_file() for name in ("model.safetensors", "pytorch_model.bin")):
             raise ModelLoadError(f"model directory {model_dir} has no weights (model.safetensors)")
         try:
+            config = NabdMultiTaskConfig.from_pretrained(str(model_dir))
             self.model = NabdMultiTaskModel.from_pretrained(str(model_dir), config=config).eval()
         except Exception as error:  # corrupt or mismatched weights
             raise ModelLoadError(f"cannot load the weights in {model_dir}: {error}") from None
@@ -301,7 +299,7 @@ class _TorchRunner:
 class _OnnxRunner:
     """Runs the int8 ONNX export with ONNX Runtime; outputs are named after the heads."""
 
-    def __init__(self, model_dir: Path, config):
+    def __init__(self, model_dir: Path):
         import onnxruntime
 
         path = model_dir / ONNX_FILE
