@@ -1,7 +1,7 @@
 """The typed, validated configuration of nabd: brands, sources, topics, alert rules and settings."""
 
 from config.errors import ConfigError
-from config.loader import Config, load_config, load_topics, resolve_config_dir
+from config.loader import Config, load_config, load_settings, load_topics, resolve_config_dir
 from config.models import SIGNAL_IDS, TOPIC_IDS, AlertRule, Brand, Channel, Topic
 from config.settings import Settings, require_secret, secret
 from config.sources import Source
@@ -18,6 +18,7 @@ __all__ = [
     "Source",
     "Topic",
     "load_config",
+    "load_settings",
     "load_topics",
     "require_secret",
     "resolve_config_dir",

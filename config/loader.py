@@ -94,6 +94,12 @@ def load_config(config_dir: str | Path | None = None) -> Config:
     )
 
 
+def load_settings(config_dir: str | Path | None = None) -> Settings:
+    """Validate only settings.yaml of the configuration directory (as `load_config` finds it), for
+    commands that read nothing else, such as `nabd classify`."""
+    return _validated(resolve_config_dir(config_dir) / "settings.yaml", Settings, "sections such as 'elasticsearch'")
+
+
 def load_topics(path: str | Path) -> TopicsFile:
     """Validate one topics.yaml on its own (the fixed topic ids present, the two signals, no duplicates)."""
     path = Path(path)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-# Kept free of heavy imports: torch and transformers load only when a handler runs.
+# Kept free of heavy imports: torch and transformers load only when a handler runs, and only
+# for training, export and the "torch" backend.
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "nabd-arabic-mini"
 DEFAULT_WORK_DIR = Path(".cache/nabd")
 TRAIN_STEPS = ("tokenizer", "pretrain", "finetune", "heads")
@@ -80,9 +81,23 @@ def add_export_onnx(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model directory (default: the shipped model)")
-    parser.add_argument("--backend", choices=("torch", "onnx"), default="torch", help="inference backend")
-    parser.add_argument("--batch-size", type=int, default=64, help="texts per forward pass")
+    parser.add_argument("--config", type=Path,
+                        help="configuration directory whose settings.yaml `model` section gives the defaults "
+                             "(default: $NABD_CONFIG_DIR, else config/)")
+    parser.add_argument("--model", type=Path, help="model directory (default: settings.yaml model.dir)")
+    parser.add_argument("--backend", choices=("torch", "onnx"),
+                        help="inference backend (default: settings.yaml model.backend, onnx unless changed)")
+    parser.add_argument("--batch-size", type=int, help="texts per forward pass (default: settings.yaml model.batch_size)")
+
+
+def _load_classifier(args: argparse.Namespace):
+    """The classifier the options name, the `model` section of settings.yaml giving what they leave out."""
+    from config import load_settings
+    from nlp.model.predict import Classifier
+
+    model = load_settings(args.config).model
+    return Classifier.load(args.model or model.dir, backend=args.backend or model.backend,
+                           batch_size=args.batch_size or model.batch_size, max_length=model.max_length)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -160,10 +175,8 @@ def _run_pretrain_steps(args: argparse.Namespace, steps: list[str]) -> Path | No
 
 def run_classify(args: argparse.Namespace) -> int:
     from nlp.model.mention_files import classify_file
-    from nlp.model.predict import Classifier
 
-    classifier = Classifier.load(args.model, backend=args.backend, batch_size=args.batch_size)
-    counts = classify_file(classifier, args.input, args.output)
+    counts = classify_file(_load_classifier(args), args.input, args.output)
     print(f"{counts.classified} mentions classified into {args.output}; {counts.rejected} rejected"
           + (f" (see {counts.rejects_path}: {counts.reasons})" if counts.rejected else ""))
     return 0
@@ -171,10 +184,8 @@ def run_classify(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace) -> int:
     from nlp.model.evaluate import evaluate_file, summary_lines
-    from nlp.model.predict import Classifier
 
-    classifier = Classifier.load(args.model, backend=args.backend, batch_size=args.batch_size)
-    report = evaluate_file(classifier, args.input)
+    report = evaluate_file(_load_classifier(args), args.input)
     for line in summary_lines(report):
         print(line)
     if args.output:

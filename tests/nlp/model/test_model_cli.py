@@ -21,7 +21,7 @@ def write_lines(path, lines):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_classify_writes_one_enriched_mention_per_valid_line_in_order(tiny_model_dir, tmp_path, capsys):
+def test_classify_writes_one_enriched_mention_per_valid_line_in_order(tiny_onnx_model_dir, tmp_path, capsys):
     source, output = tmp_path / "raw.jsonl", tmp_path / "enriched.jsonl"
     mentions = [{"id": f"m{i}", "text": text, "source": "demo", "nlp": {"complaint": True}}
                 for i, (text, *_) in enumerate(POSTS[:5])]
@@ -31,7 +31,8 @@ def test_classify_writes_one_enriched_mention_per_valid_line_in_order(tiny_model
     lines.insert(5, json.dumps(["a", "list"]))
     write_lines(source, lines)
 
-    assert run_nabd(["classify", "--input", str(source), "--output", str(output), "--model", str(tiny_model_dir)]) == 0
+    argv = ["classify", "--input", str(source), "--output", str(output), "--model", str(tiny_onnx_model_dir)]
+    assert run_nabd(argv) == 0  # the configured backend, onnx
 
     written = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert [m["id"] for m in written] == [m["id"] for m in mentions]
@@ -43,28 +44,28 @@ def test_classify_writes_one_enriched_mention_per_valid_line_in_order(tiny_model
     assert "5 mentions classified" in capsys.readouterr().out
 
 
-def test_classify_without_rejects_removes_a_stale_rejects_file(tiny_model_dir, tmp_path):
+def test_classify_without_rejects_removes_a_stale_rejects_file(tiny_onnx_model_dir, tmp_path):
     source, output = tmp_path / "raw.jsonl", tmp_path / "out.jsonl"
     stale = tmp_path / "out.rejects.jsonl"
     stale.write_text('{"line": 1}\n')
     write_lines(source, [json.dumps({"id": "a1", "text": "الخدمة ممتازة"}, ensure_ascii=False)])
-    run_nabd(["classify", "--input", str(source), "--output", str(output), "--model", str(tiny_model_dir)])
+    run_nabd(["classify", "--input", str(source), "--output", str(output), "--model", str(tiny_onnx_model_dir)])
     assert not stale.exists()
     assert len(output.read_text().splitlines()) == 1
 
 
-def test_classify_names_a_missing_input_file(tiny_model_dir, tmp_path):
+def test_classify_names_a_missing_input_file(tiny_onnx_model_dir, tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.jsonl does not exist"):
         run_nabd(["classify", "--input", str(tmp_path / "missing.jsonl"), "--output", str(tmp_path / "o.jsonl"),
-                  "--model", str(tiny_model_dir)])
+                  "--model", str(tiny_onnx_model_dir)])
 
 
-def test_eval_prints_and_writes_the_metrics(tiny_model_dir, tmp_path, capsys):
+def test_eval_prints_and_writes_the_metrics(tiny_onnx_model_dir, tmp_path, capsys):
     labeled, metrics_path = tmp_path / "dev.jsonl", tmp_path / "metrics.json"
     write_lines(labeled, [json.dumps({"text": t, "sentiment": s, "sarcasm": sc, "dialect": d}, ensure_ascii=False)
                           for t, s, sc, d in POSTS])
     assert run_nabd(["eval", "--input", str(labeled), "--output", str(metrics_path),
-                     "--model", str(tiny_model_dir)]) == 0
+                     "--model", str(tiny_onnx_model_dir)]) == 0
     report = json.loads(metrics_path.read_text())
     assert report["sentiment"]["count"] == len(POSTS)
     assert 0.0 <= report["sentiment"]["f1_pn"] <= 1.0
