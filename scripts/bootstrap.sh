@@ -30,7 +30,13 @@ if [ ! -x .venv/bin/python ]; then
   "${UV[@]}" venv --quiet --python "$PYTHON" .venv
 fi
 say "installing nabd and its dependencies into .venv (the first time downloads PyTorch: several minutes)"
-VIRTUAL_ENV="$PWD/.venv" "${UV[@]}" pip install --quiet -e '.[test]'
+# `train`: torch and transformers, for `nabd train`, `nabd export-onnx` and the tests (a lean worker leaves
+# them out: README, "A lean worker install"). Byte-code is compiled here, once, so that no process (an
+# Airflow task, a shell with PYTHONDONTWRITEBYTECODE, a read-only image) compiles site-packages again on
+# import: uv compiles what it installs, compileall what an earlier run installed without compiling (a few
+# seconds once all is compiled; files that are not Python 3, such as some packages' test data, are skipped).
+VIRTUAL_ENV="$PWD/.venv" "${UV[@]}" pip install --quiet --compile-bytecode -e '.[test,train]'
+.venv/bin/python -m compileall -qq -j 0 "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" || true
 
 # Elasticsearch is fetched and our analysis plugin built with Maven; both need Java 21+.
 if ! command -v mvn >/dev/null 2>&1; then
