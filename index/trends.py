@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 SENTIMENTS = ("positive", "negative", "neutral")
-DIALECTS = ("msa", "gulf", "egypt", "levant", "maghreb")
+# `unknown`: the dialect head was not confident enough (nlp/model/dialect_calibration.py)
+DIALECTS = ("msa", "gulf", "egypt", "levant", "maghreb", "unknown")
 INTERVALS = {"hour": "1h", "day": "1d"}
 LAST_MOMENT = timedelta(milliseconds=1)
 

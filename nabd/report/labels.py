@@ -20,7 +20,7 @@ WORDS = {
         "posts": "أكثر المنشورات تفاعلاً", "engagement": "تفاعل", "open_post": "فتح المنشور",
         "rising_terms": "كلمات صاعدة في الإشارات السلبية", "no_terms": "لا كلمات صاعدة لهذا اليوم.",
         "dialects": "اللهجات", "no_posts": "لا منشورات في هذا اليوم.",
-        "msa": "الفصحى", "gulf": "خليجية", "egypt": "مصرية", "levant": "شامية", "maghreb": "مغاربية",
+        "msa": "الفصحى", "gulf": "خليجية", "egypt": "مصرية", "levant": "شامية", "maghreb": "مغاربية", "unknown": "غير محددة",
         "footer": "أعدّه نبض من الإشارات العامة لهذا اليوم حسب توقيت {timezone}. الرسائل المزعجة مستبعدة. "
                   "صافي المشاعر = (الإيجابية − السلبية) ÷ (الإيجابية + السلبية).",
         "attached": "التقرير مرفق بصيغتي HTML و PDF.",
@@ -43,7 +43,7 @@ WORDS = {
         "posts": "Most engaged posts", "engagement": "engagement", "open_post": "open post",
         "rising_terms": "Rising terms in negative mentions", "no_terms": "No rising terms on this day.",
         "dialects": "Dialect mix", "no_posts": "No posts on this day.",
-        "msa": "MSA", "gulf": "Gulf", "egypt": "Egyptian", "levant": "Levantine", "maghreb": "Maghrebi",
+        "msa": "MSA", "gulf": "Gulf", "egypt": "Egyptian", "levant": "Levantine", "maghreb": "Maghrebi", "unknown": "Unsure",
         "footer": "Built by nabd from the day's public mentions in {timezone} time. Spam is excluded. "
                   "Net sentiment = (positive − negative) ÷ (positive + negative).",
         "attached": "The report is attached as HTML and PDF.",

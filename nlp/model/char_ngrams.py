@@ -111,27 +111,34 @@ class CharNgramModel:
         rows, columns, values = self._weighted(counts.row.astype(np.int64), counts.col.astype(np.int64), counts.data)
         return sparse.csr_matrix((values.astype(np.float32), (rows, columns)), shape=(counts.shape[0], len(self.buckets)))
 
-    def probabilities(self, normalized: Sequence[str]) -> np.ndarray:
-        """Sigmoid per label for each text, given as `normalize_for_model` made it (texts × labels):
-        `features(...) @ coef + intercept` in plain numpy (no sparse matrices on the classification path)."""
+    def logits(self, normalized: Sequence[str]) -> np.ndarray:
+        """`features(...) @ coef + intercept` for texts given as `normalize_for_model` made them
+        (texts × labels), in plain numpy (no sparse matrices on the classification path)."""
         rows, columns, values = self._weighted(*ngram_counts(normalized))
         logits = np.tile(self.intercept.astype(np.float64), (len(normalized), 1))
         for label in range(len(self.labels)):
             logits[:, label] += np.bincount(rows, weights=values * self.coef[columns, label], minlength=len(normalized))
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        return logits
+
+    def probabilities(self, normalized: Sequence[str]) -> np.ndarray:
+        """Sigmoid per label for each text (texts × labels)."""
+        return (1.0 / (1.0 + np.exp(-self.logits(normalized)))).astype(np.float32)
 
     def blended(self, head_probabilities: np.ndarray, normalized: Sequence[str]) -> np.ndarray:
         """The transformer head's probabilities blended with this channel's for the same texts."""
         return (1.0 - self.blend) * head_probabilities + self.blend * self.probabilities(normalized)
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, extra_metadata: dict[str, str] | None = None) -> None:
         from safetensors.numpy import save_file
 
         metadata = {"analyzer": ANALYZER, "ngram_range": json.dumps(NGRAM_RANGE), "hash_features": str(HASH_FEATURES),
-                    "labels": json.dumps(self.labels, ensure_ascii=False), "blend": repr(self.blend)}
-        save_file({"buckets": self.buckets.astype(np.int64), "idf": self.idf.astype(np.float32),
-                   "coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)},
-                  str(path), metadata=metadata)
+                    "labels": json.dumps(self.labels, ensure_ascii=False), "blend": repr(self.blend),
+                    **(extra_metadata or {})}
+        # C order: safetensors writes an array's memory as it lies, and a Fortran-ordered one (the
+        # transposed weights of a scikit-learn model) would come back scrambled
+        tensors = {"buckets": self.buckets.astype(np.int64), "idf": self.idf.astype(np.float32),
+                   "coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)}
+        save_file({name: np.ascontiguousarray(value) for name, value in tensors.items()}, str(path), metadata=metadata)
 
     @classmethod
     def load(cls, path: Path, labels: Sequence[str]) -> CharNgramModel:

@@ -279,10 +279,13 @@ def _map_exceptions(mapping: dict[int, str]) -> list:
 
 
 def tokenizer_config(e5: E5File, model_max_length: int) -> dict:
-    """tokenizer_config.json for `AutoTokenizer` (an XLM-R style fast tokenizer)."""
+    """tokenizer_config.json for `AutoTokenizer`. The class is transformers' generic wrapper of a
+    tokenizer.json (`TokenizersBackend`), not `XLMRobertaTokenizer`: that class rebuilds the
+    tokenizer from the pieces and drops this file's normalizer, so training and the "onnx" backend
+    (which reads tokenizer.json with `tokenizers` alone) would cut some texts differently."""
     name = {key: e5.pieces[e5.special[key]] for key in ("bos", "eos", "pad", "unk")}
     return {
-        "tokenizer_class": "XLMRobertaTokenizer", "model_max_length": model_max_length,
+        "tokenizer_class": "TokenizersBackend", "model_max_length": model_max_length,
         "bos_token": name["bos"], "eos_token": name["eos"], "sep_token": name["eos"], "cls_token": name["bos"],
         "pad_token": name["pad"], "unk_token": name["unk"], "mask_token": MASK_TOKEN,
         "clean_up_tokenization_spaces": False,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 DIALECT_LABELS = ("msa", "gulf", "egypt", "levant", "maghreb")
+UNKNOWN_DIALECT = "unknown"  # below the dialect head's confidence threshold (nlp/model/dialect_calibration.py)
 GOLD_FIELDS = ("sentiment", "sarcasm", "dialect", "complaint", "topics", "churn_intent", "advocacy", "spam")
 BINARY_FIELDS = ("complaint", "churn_intent", "advocacy", "spam")
 
@@ -67,16 +68,29 @@ def sarcasm_metrics(gold: Sequence[bool], predicted: Sequence[bool]) -> dict:
 
 
 def dialect_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict:
-    """Accuracy and macro-F1 over the dialects present in the gold labels."""
+    """Accuracy and macro-F1 over the dialects present in the gold labels, each dialect's
+    precision and recall, and the coverage: the share of posts given a dialect rather than
+    `unknown` (which counts as wrong in accuracy and recall)."""
     present = [label for label in DIALECT_LABELS if label in set(gold)]
     per_label = f1_per_label(gold, predicted, present)
+    answered = [(g, p) for g, p in zip(gold, predicted) if p != UNKNOWN_DIALECT]
     return {
         "count": len(gold),
         "accuracy": accuracy(gold, predicted),
         "macro_f1": sum(per_label.values()) / len(per_label) if per_label else 0.0,
         "f1": per_label,
-        "confusion": confusion_matrix(gold, predicted, DIALECT_LABELS),
+        "precision": {label: _share(sum(g == p == label for g, p in zip(gold, predicted)),
+                                    sum(p == label for p in predicted)) for label in present},
+        "recall": {label: _share(sum(g == p == label for g, p in zip(gold, predicted)),
+                                 sum(g == label for g in gold)) for label in present},
+        "coverage": _share(len(answered), len(gold)),
+        "answered_accuracy": accuracy(*zip(*answered)) if answered else 0.0,
+        "confusion": confusion_matrix(gold, predicted, (*DIALECT_LABELS, UNKNOWN_DIALECT)),
     }
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
 
 
 def binary_metrics(gold: Sequence[bool], predicted: Sequence[bool]) -> dict:
@@ -188,7 +202,10 @@ def summary_lines(report: dict) -> list[str]:
         lines.append(f"sarcasm: F1 {s['f1']:.4f}  precision {s['precision']:.4f}  recall {s['recall']:.4f}  (n={s['count']})")
     if "dialect" in report:
         d = report["dialect"]
-        lines.append(f"dialect: accuracy {d['accuracy']:.4f}  macro-F1 {d['macro_f1']:.4f}  (n={d['count']})")
+        lines.append(f"dialect: accuracy {d['accuracy']:.4f}  macro-F1 {d['macro_f1']:.4f}  (n={d['count']})"
+                     + (f"  coverage {d['coverage']:.4f}" if "coverage" in d else ""))
+        for label in d.get("precision", {}):
+            lines.append(f"  {label:8s} precision {d['precision'][label]:.4f}  recall {d['recall'][label]:.4f}")
     lines.extend(complaint_lines(report))
     for section, title in (("seed_free", "on posts with no seed phrase"), ("matcher", "of the seed matcher alone")):
         if section in report:
@@ -261,3 +278,15 @@ def evaluate_file(classifier, path: Path) -> dict:
     report["input"] = str(path)
     report["model"] = classifier.model_info
     return report
+
+
+def dev_record(post) -> dict:
+    """A LabeledPost (nlp.model.data) as a labeled record, the input shape of `nabd eval`."""
+    return {"id": post.id, "text": post.text, "dataset": post.dataset,
+            "sentiment": post.sentiment, "sarcasm": post.sarcasm, "dialect": post.dialect}
+
+
+def dev_metrics(classifier, posts) -> dict:
+    """Every metric of `evaluate_predictions` for a classifier on LabeledPosts (through `classify`)."""
+    predictions = classifier.classify([post.text for post in posts])
+    return evaluate_predictions([dev_record(post) for post in posts], predictions)

@@ -28,7 +28,7 @@ from nlp.model.data import (
     split_dev,
     write_jsonl,
 )
-from nlp.model.evaluate import evaluate_predictions, sarcasm_metrics, sentiment_metrics
+from nlp.model.evaluate import dev_metrics, dev_record, sarcasm_metrics, sentiment_metrics
 from nlp.model.modeling import (
     DEFAULT_HEADS,
     MULTILABEL,
@@ -360,13 +360,8 @@ def _hide_neutral(logits: torch.Tensor, binary_rows: torch.Tensor, neutral_colum
 def write_dev_splits(dev: dict[str, list[LabeledPost]], dev_dir: Path) -> None:
     """Write each dataset's dev split as labeled JSONL (the input shape of `nabd eval`)."""
     for name, posts in dev.items():
-        write_jsonl(dev_dir / f"{name}.jsonl", (_dev_record(post) for post in posts))
+        write_jsonl(dev_dir / f"{name}.jsonl", (dev_record(post) for post in posts))
     logger.info("dev splits written to %s", dev_dir)
-
-
-def _dev_record(post: LabeledPost) -> dict:
-    return {"id": post.id, "text": post.text, "dataset": post.dataset,
-            "sentiment": post.sentiment, "sarcasm": post.sarcasm, "dialect": post.dialect}
 
 
 def save_finetuned(args: FinetuneArguments, trainer: MultiTaskTrainer, tokenizer, dev: dict) -> Path:
@@ -387,16 +382,11 @@ def save_finetuned(args: FinetuneArguments, trainer: MultiTaskTrainer, tokenizer
         "training_minutes": round(trainer.budget.elapsed() / 60, 1),
         "steps": trainer.step,
         "history": trainer.history,
-        "dev": {name: _dev_metrics(classifier, posts) for name, posts in dev.items()},
+        "dev": {name: dev_metrics(classifier, posts) for name, posts in dev.items()},
     }
     (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     logger.info("model saved to %s; headline dev F1-PN %.4f", output, metrics["dev"][HEADLINE_FILE]["sentiment"]["f1_pn"])
     return output
-
-
-def _dev_metrics(classifier, posts: list[LabeledPost]) -> dict:
-    predictions = classifier.classify([post.text for post in posts])
-    return evaluate_predictions([_dev_record(post) for post in posts], predictions)
 
 
 def _seed_everything(seed: int) -> None:

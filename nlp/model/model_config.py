@@ -22,6 +22,11 @@ def head_entry(entry: dict) -> dict:
     elif entry["kind"] == MULTICLASS:
         if entry.get("wide"):  # absent in models saved before wide heads: a plain linear head
             shaped["wide"] = True
+        # the dialect calibration (nlp/model/dialect_calibration.py); absent in models fitted before it
+        if entry.get("log_bias") is not None:
+            shaped["log_bias"] = {str(k): float(v) for k, v in entry["log_bias"].items()}
+        if entry.get("unknown_below") is not None:
+            shaped["unknown_below"] = float(entry["unknown_below"])
     else:
         raise ValueError(f"unknown head kind {entry['kind']!r}; expected {MULTICLASS!r} or {MULTILABEL!r}")
     return shaped
@@ -50,6 +55,16 @@ class HeadsReader:
         a label here only where that raised its out-of-fold F1); every label for older models."""
         stored = self.heads[name].get("matcher_adds")
         return set(self.head_labels(name)) if stored is None else set(stored)
+
+
+    def log_bias(self, name: str) -> list[float] | None:
+        """The per-label log-bias a multi-class head's probabilities get (prior correction), or None."""
+        stored = self.heads[name].get("log_bias")
+        return None if stored is None else [float(stored.get(label, 0.0)) for label in self.head_labels(name)]
+
+    def unknown_below(self, name: str) -> float:
+        """Below this top probability a multi-class head answers `unknown` (0: it always answers)."""
+        return float(self.heads[name].get("unknown_below", 0.0))
 
 
 class ServingConfig(HeadsReader):

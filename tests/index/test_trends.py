@@ -84,7 +84,7 @@ def test_summary_figures_and_change_against_the_previous_window(figures):
     assert summary["top_topics"][0] == {"id": "network_coverage", "count": 2, "previous": 1, "change": 1}
     assert {t["id"] for t in summary["top_topics"]} == {"network_coverage", "customer_service", "billing_payment"}
     assert summary["churn_intent"] == 1 and summary["sarcasm_share"] == pytest.approx(0.2)
-    assert summary["dialects"] == {"msa": 0, "gulf": 4, "egypt": 1, "levant": 0, "maghreb": 0}
+    assert summary["dialects"] == {"msa": 0, "gulf": 4, "egypt": 1, "levant": 0, "maghreb": 0, "unknown": 0}
     assert summary["change"]["volume"] == 3 and summary["change"]["complaints"] == 2
 
 

@@ -59,7 +59,7 @@ def test_sources_most_engaged_posts_and_dialects(figures):
     assert figures["sources"] == [{"source": "demo", "count": 6}, {"source": "x", "count": 2},
                                   {"source": "app_store", "count": 1}]
     assert [post["id"] for post in figures["posts"]] == ["r1", "r4", "r2", "r5", "r3"]
-    assert figures["dialects"] == {"msa": 1, "gulf": 6, "egypt": 1, "levant": 1, "maghreb": 0}
+    assert figures["dialects"] == {"msa": 1, "gulf": 6, "egypt": 1, "levant": 1, "maghreb": 0, "unknown": 0}
 
 
 def test_the_volume_chart_covers_the_week_before_and_the_day(figures):

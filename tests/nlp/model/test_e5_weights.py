@@ -51,6 +51,10 @@ def test_checkpoint_loads_in_transformers_with_the_same_weights(e5_file, tmp_pat
     np.testing.assert_array_equal(state["embeddings.word_embeddings.weight"].numpy(), written.tensors["emb.word"][:len(PIECES)])
     tokenizer = AutoTokenizer.from_pretrained(str(tmp_path))
     assert tokenizer.pad_token_id == SPECIAL["pad"]
+    from nlp.model.tokenizer import ModelTokenizer
+
+    probes = ["الخدمة\tممتازة\x01 جدا", "ﻻ 😍 §", "", "the a ب"]
+    assert ModelTokenizer.from_dir(tmp_path).encode(probes, 16) == tokenizer(probes, truncation=True, max_length=16)["input_ids"]
     encoded = tokenizer(["الخدمة ممتازة جدا 😍", "بطيء"], padding=True, return_tensors="pt")
     with torch.inference_mode():
         hidden = model(**encoded).last_hidden_state
