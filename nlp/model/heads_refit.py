@@ -31,6 +31,7 @@ from nlp.complaints.data import (
 )
 from nlp.complaints.matcher import TopicMatcher
 from nlp.model.char_ngrams import CHAR_NGRAMS_FILE, CharNgramModel, fit_channel
+from nlp.model.class_ngrams import CLASS_NGRAMS_FILE
 from nlp.model.data import default_data_dir, post_key, write_jsonl
 from nlp.model.modeling import (
     COMPLAINT_HEADS,
@@ -388,7 +389,7 @@ def save_refit(args: HeadsRefitArguments, model: NabdMultiTaskModel, tokenizer, 
     output.mkdir(parents=True, exist_ok=True)
     if output.resolve() != source.resolve():
         for name in ("tokenizer.json", "tokenizer_config.json", "MODEL.md", "metrics.json", "training_args.json",
-                     "pretrain_metrics.json"):
+                     "pretrain_metrics.json", CLASS_NGRAMS_FILE):
             if (source / name).is_file():
                 shutil.copy2(source / name, output / name)
     model.save_pretrained(str(output), safe_serialization=True)

@@ -100,10 +100,16 @@ def test_the_full_recipe_ends_with_the_complaint_heads_and_a_base_model_skips_pr
     from nlp.cli import TRAIN_STEPS, _train_steps
 
     assert TRAIN_STEPS[-1] == "heads"
-    args = argparse.Namespace(steps=",".join(TRAIN_STEPS), base_model=tiny_model_dir)
-    assert _train_steps(args) == ["finetune", "heads"]
-    args = argparse.Namespace(steps="tokenizer,pretrain", base_model=None)
+    args = argparse.Namespace(steps=None, encoder="e5-small", base_model=None)
+    assert _train_steps(args) == ["student", "finetune", "calibrate", "heads"]
+    args = argparse.Namespace(steps=None, encoder="scratch", base_model=None)
+    assert _train_steps(args) == ["tokenizer", "pretrain", "finetune", "calibrate", "heads"]
+    args = argparse.Namespace(steps="student,finetune,calibrate,heads", encoder="e5-small", base_model=tiny_model_dir)
+    assert _train_steps(args) == ["finetune", "calibrate", "heads"]
+    args = argparse.Namespace(steps="tokenizer,pretrain", encoder="scratch", base_model=None)
     assert _train_steps(args) == ["tokenizer", "pretrain"]
+    with pytest.raises(ValueError, match="another encoder"):
+        _train_steps(argparse.Namespace(steps="pretrain,finetune", encoder="e5-small", base_model=None))
 
 
 def test_train_heads_only_refits_a_copy_and_exports_onnx_with_the_new_heads(tiny_tokenizer_dir, tmp_path, capsys):
