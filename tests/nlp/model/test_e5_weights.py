@@ -155,3 +155,26 @@ def test_student_keeps_used_pieces_single_characters_and_specials(e5_file, tmp_p
     output = build_student(path, texts, tmp_path / "student", layers=2, min_count=2, max_positions=16)
     record = json.loads((output / "import.json").read_text())
     assert record["layers_kept"] == [0, 2] and record["pieces_kept"] == len(kept)
+
+
+def test_the_student_step_reads_the_corpus_and_train_splits_and_reuses_its_result(e5_file, mini_data_dir, tmp_path):
+    import shutil
+
+    from tiny_models import POSTS, write_gz_jsonl
+
+    from nlp.model.student import prepare_student
+
+    path, _ = e5_file
+    data = tmp_path / "data"
+    shutil.copytree(mini_data_dir, data)
+    write_gz_jsonl(data / "unlabeled_pretrain_corpus.jsonl.gz",
+                   [{"id": f"u{i}", "text": f"الخدمة ممتازة {text}"} for i, (text, *_) in enumerate(POSTS * 3)])
+    output = tmp_path / "student"
+    sets = ("arsarcasm_v2_train", "astd")
+    prepare_student(output, data, path, layers=2, min_count=2, max_positions=16, datasets=sets)
+    record = json.loads((output / "import.json").read_text())
+    assert record["layers_kept"] == [0, 2] and record["student"]["corpus_pieces"] > 0
+    assert ["▁الخدمة", -6.0] in json.loads((output / "tokenizer.json").read_text())["model"]["vocab"]
+    stamp = (output / "model.safetensors").stat().st_mtime_ns
+    prepare_student(output, data, path, layers=2, min_count=2, max_positions=16, datasets=sets)  # reused
+    assert (output / "model.safetensors").stat().st_mtime_ns == stamp
