@@ -135,9 +135,10 @@ class CharNgramModel:
                     "labels": json.dumps(self.labels, ensure_ascii=False), "blend": repr(self.blend),
                     **(extra_metadata or {})}
         # C order: safetensors writes an array's memory as it lies, and a Fortran-ordered one (the
-        # transposed weights of a scikit-learn model) would come back scrambled
+        # transposed weights of a scikit-learn model) would come back scrambled. The weights are
+        # stored as float16 (half the size in the repository; read back as float32)
         tensors = {"buckets": self.buckets.astype(np.int64), "idf": self.idf.astype(np.float32),
-                   "coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)}
+                   "coef": self.coef.astype(np.float16), "intercept": self.intercept.astype(np.float32)}
         save_file({name: np.ascontiguousarray(value) for name, value in tensors.items()}, str(path), metadata=metadata)
 
     @classmethod
@@ -163,7 +164,8 @@ class CharNgramModel:
         if tensors["coef"].shape != (len(tensors["buckets"]), len(stored_labels)):
             raise CharNgramsError(f"{path}: weights of shape {tensors['coef'].shape} do not fit "
                                   f"{len(tensors['buckets'])} buckets and {len(stored_labels)} topics")
-        return cls(tensors["buckets"], tensors["idf"], tensors["coef"], tensors["intercept"], stored_labels, blend)
+        return cls(tensors["buckets"], tensors["idf"], tensors["coef"].astype(np.float32), tensors["intercept"],
+                   stored_labels, blend)
 
 
 def idf_of(counts) -> tuple[np.ndarray, np.ndarray]:
