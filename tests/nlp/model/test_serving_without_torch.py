@@ -50,14 +50,16 @@ def test_the_onnx_backend_classifies_the_shipped_model_without_torch_or_transfor
     assert any(result["complaint"] and result["evidence"] for result in results)  # matcher and term weights ran
 
 
+def run_nabd(argv: list[str], tmp_path):
+    """`nabd ARGV` through `nabd.cli.main` in a fresh interpreter: its exit code and the heavy modules imported."""
+    return run_python(f"from nabd.cli import main\nprint(json.dumps(main({argv!r})))", tmp_path)
+
+
 def test_nabd_classify_serves_the_configured_onnx_backend_without_torch_or_transformers(tmp_path):
     source, output = tmp_path / "tweets.jsonl", tmp_path / "classified.jsonl"
     source.write_text("".join(json.dumps({"id": f"t{i}", "text": text}, ensure_ascii=False) + "\n"
                               for i, text in enumerate(TEXTS[:10])), encoding="utf-8")
-    script = (f"from nabd.cli import main\n"
-              f"code = main(['classify', '--input', {str(source)!r}, '--output', {str(output)!r}])\n"
-              f"print(json.dumps(code))")
-    code, imported = run_python(script, tmp_path)
+    code, imported = run_nabd(["classify", "--input", str(source), "--output", str(output)], tmp_path)
     assert (code, imported) == (0, [])
     classified = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     version = ServingConfig.from_file(DEFAULT_MODEL_DIR / "config.json").model_version
@@ -72,10 +74,7 @@ def test_nabd_enrich_classifies_with_the_configured_onnx_backend_without_torch_o
         "id": f"demo:{i}", "source": "demo", "source_id": str(i), "url": f"https://forum.example.sa/t/{i}",
         "@timestamp": "2026-11-21T17:04:05Z", "collected_at": "2026-11-21T18:00:00Z", "text": text,
     }, ensure_ascii=False) + "\n" for i, text in enumerate(posts)), encoding="utf-8")
-    script = (f"from nabd.cli import main\n"
-              f"code = main(['enrich', '--input', {str(raw)!r}, '--output', {str(enriched)!r}])\n"
-              f"print(json.dumps(code))")
-    code, imported = run_python(script, tmp_path)
+    code, imported = run_nabd(["enrich", "--input", str(raw), "--output", str(enriched)], tmp_path)
     assert (code, imported) == (0, [])
     mentions = [json.loads(line) for line in enriched.read_text(encoding="utf-8").splitlines()]
     assert len(mentions) == 3 and all(mention["nlp"]["sentiment"] for mention in mentions)
