@@ -144,6 +144,10 @@ def fit_class_channel(model_dir: Path, train: dict[str, list], dev: dict[str, li
     report = {"train_texts": len(texts), "buckets": int(len(buckets)), "c": c, "max_drop": max_drop, "heads": {}}
     for name, head in heads.items():
         datasets = [dataset for dataset, head_name in tables if head_name == name]
+        if (headline, name) not in tables:  # nothing to choose a weight on: the channel stays out
+            head["blend"] = 0.0
+            report["heads"][name] = {"blend": 0.0, "note": f"no {name} labels in the {headline} dev split"}
+            continue
         guarded = [dataset for dataset in datasets if dataset != headline
                    and (tables[dataset, name][3] & (tables[dataset, name][4] == 0)).sum() >= min_posts]
         baseline = {dataset: measured(dataset, name, 0.0, "half_0") for dataset in guarded}

@@ -129,26 +129,28 @@ def calibrate_model(model_dir: Path, dev_dir: Path, datasets: Sequence[str], max
     halves = {name: np.array([calibration_half(str(post["id"])) for post in records]) for name, records in posts.items()}
     gold = {name: np.array([labels.index(post["dialect"]) for post in records]) for name, records in posts.items()}
     tweets = [name for name in CALIBRATION_SETS if name in posts]
-    fit_rows = np.concatenate([raw[name][halves[name] == 0] for name in tweets])
-    fit_gold = np.concatenate([gold[name][halves[name] == 0] for name in tweets])
+    fit_rows = np.concatenate([raw[name][halves[name] == 0] for name in tweets] or [np.zeros((0, len(labels)))])
+    fit_gold = np.concatenate([gold[name][halves[name] == 0] for name in tweets] or [np.zeros(0, int)]).astype(int)
 
     def accuracy(name: str, bias, threshold: float, rows: np.ndarray) -> float:
         chosen = apply(raw[name][rows], bias)
         return float(((chosen.argmax(axis=1) == gold[name][rows]) & (chosen.max(axis=1) >= threshold)).mean())
 
     guarded = [name for name in posts if name not in tweets and (halves[name] == 0).sum() >= MIN_POSTS]
-    fitted = fit_log_bias(fit_rows, fit_gold)
+    # too few tweets to fit five biases on: none
+    fitted = fit_log_bias(fit_rows, fit_gold) if len(fit_gold) >= MIN_POSTS else np.zeros(len(labels))
     # the bias is kept only where it helps the tweets of half 0 (mean of accuracy and macro-F1) and
     # costs no other dialect dev split more than 0.005 of accuracy there: after the n-gram blend the
     # head's mix can be right already, and a likelihood fit on tweets trades Maghrebi away for MSA
-    kept = (_balanced_score(apply(fit_rows, fitted), fit_gold, labels) > _balanced_score(fit_rows, fit_gold, labels)
+    kept = (len(fit_gold) >= MIN_POSTS
+            and _balanced_score(apply(fit_rows, fitted), fit_gold, labels) > _balanced_score(fit_rows, fit_gold, labels)
             and all(accuracy(name, fitted, 0.0, halves[name] == 0) >= accuracy(name, None, 0.0, halves[name] == 0) - 0.005
                     for name in guarded))
     log_bias = fitted if kept else np.zeros(len(labels))
     # `unknown` for the least sure answers: the highest threshold that costs no dialect dev split more
     # than `max_cost` of accuracy on half 0 (an unknown counts as wrong)
     checked = [name for name in posts if (halves[name] == 0).sum() >= MIN_POSTS]
-    unknown_below = max(threshold for threshold in THRESHOLDS if all(
+    unknown_below = 0.0 if not checked else max(threshold for threshold in THRESHOLDS if all(
         accuracy(name, log_bias, threshold, halves[name] == 0) >= accuracy(name, log_bias, 0.0, halves[name] == 0) - max_cost
         for name in checked))
 

@@ -144,3 +144,22 @@ def test_the_classifier_applies_the_stored_dialect_bias_and_threshold(calibrated
     records = Classifier.load(calibrated_model, backend="onnx").classify(texts)
     assert {record["dialect"] for record in records} == {UNKNOWN}
     assert [record["dialect_scores"] for record in records] == [record["dialect_scores"] for record in plain]
+
+
+def test_the_calibrate_step_stores_the_channel_the_threshold_and_remeasured_metrics(calibrated_model, mini_data_dir,
+                                                                                   tmp_path):
+    from nlp.model.calibrate import run_calibration
+
+    report = run_calibration(calibrated_model, mini_data_dir, tmp_path / "dev", ("arsarcasm_v2_train", "astd"),
+                             model_version="9.9.9")
+    config = json.loads((calibrated_model / "config.json").read_text())
+    assert config["model_version"] == "9.9.9"
+    # the miniature dev split is far below the 50 posts a fit needs: no bias, no unknown
+    assert config["heads"]["dialect"]["unknown_below"] == 0.0
+    assert set(config["heads"]["dialect"]["log_bias"].values()) == {0.0}
+    assert set(report["char_ngrams"]["heads"]) == {"sentiment", "sarcasm", "dialect"}
+    metrics = json.loads((calibrated_model / "metrics.json").read_text())
+    assert set(metrics["dev"]) == {"arsarcasm_v2_train", "astd"} and "calibration" in metrics
+    assert (calibrated_model / CLASS_NGRAMS_FILE).is_file()
+    records = Classifier.load(calibrated_model, backend="onnx").classify([text for text, *_ in POSTS])
+    assert all(record["model"]["version"] == "9.9.9" for record in records)
