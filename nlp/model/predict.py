@@ -16,7 +16,7 @@ import numpy as np
 
 from nlp.model import dialect_calibration
 from nlp.model.char_ngrams import CHAR_NGRAMS_FILE
-from nlp.model.class_ngrams import CLASS_NGRAMS_FILE
+from nlp.model.class_ngrams import CLASS_NGRAMS_FILE, ClassNgramChannel
 from nlp.model.model_config import CONFIG_FILE, ServingConfig
 from nlp.model.tokenizer import ModelTokenizer
 from nlp.normalize import normalize_for_model
@@ -267,9 +267,8 @@ def _load_matcher(model_dir: Path):
     return TopicMatcher.from_file(path)
 
 
-def _load_class_ngrams(path: Path, head_labels: dict[str, list[str]]):
+def _load_class_ngrams(path: Path, head_labels: dict[str, list[str]]) -> ClassNgramChannel:
     from nlp.model.char_ngrams import CharNgramsError
-    from nlp.model.class_ngrams import ClassNgramChannel
 
     try:
         return ClassNgramChannel.load(path, head_labels)
