@@ -66,11 +66,13 @@ def run_calibration(model_dir: Path, data_dir: Path | None = None, dev_dir: Path
     channel, channel_report = fit_class_channel(model_dir, train, split.dev, head_score, HEADLINE_FILE, backend=backend)
     channel.save(model_dir / CLASS_NGRAMS_FILE)
     dialect_report = calibrate_model(model_dir, Path(dev_dir), datasets, backend=backend)
+    config_path = model_dir / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["heads"]["dialect"].update(log_bias=dialect_report["log_bias"],
+                                      unknown_below=dialect_report["unknown_below"])
     if model_version:
-        config_path = model_dir / "config.json"
-        config = json.loads(config_path.read_text(encoding="utf-8"))
         config["model_version"] = model_version
-        config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     classifier = Classifier.load(model_dir, backend=backend)
     metrics_path = model_dir / "metrics.json"

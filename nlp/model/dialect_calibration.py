@@ -24,7 +24,6 @@ numpy only: this runs on the serving path.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,8 +109,9 @@ def calibrate_model(model_dir: Path, dev_dir: Path, datasets: Sequence[str], max
                     backend: str = "onnx") -> dict:
     """Fit the dialect head's log-bias on half 0 of the tweet dev splits and its `unknown` threshold
     on half 0 of every dialect dev split among `datasets` (files in `dev_dir`, as `nabd train`
-    writes them), store them in the model's config.json and return a report: each dev split's
-    half 1 and whole split, as the head answers, prior-corrected, and served."""
+    writes them). Returns the report (`log_bias` and `unknown_below` for config.json's
+    `heads.dialect`, and each dev split's half 1 and whole split, as the head answers,
+    prior-corrected, and served); the caller stores them."""
     from nlp.model.data import read_jsonl
     from nlp.model.evaluate import dialect_metrics
     from nlp.model.predict import Classifier
@@ -170,11 +170,6 @@ def calibrate_model(model_dir: Path, dev_dir: Path, datasets: Sequence[str], max
                    "prior_corrected": measured(name, rows, fitted, 0.0),
                    "served": measured(name, rows, log_bias, unknown_below)}
             for part, rows in (("held_out_half", held), ("whole_dev", everything))}
-    config_path = model_dir / "config.json"
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    config["heads"]["dialect"]["log_bias"] = report["log_bias"]
-    config["heads"]["dialect"]["unknown_below"] = unknown_below
-    config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     logger.info("dialect calibration: log-bias %s (kept: %s), unknown below %.2f", report["log_bias"], kept,
                 unknown_below)
     return report

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from nlp.model.data import LABELED_FILES, default_data_dir, iter_pretrain_texts, load_labeled, post_key, split_dev
+from nlp.model.data import LABELED_FILES, default_data_dir, iter_pretrain_texts, load_labeled, split_dev
 from nlp.model.e5_weights import (
     MASK_TOKEN,
     E5File,
@@ -88,11 +88,10 @@ def corpus_texts(data_dir: Path, datasets: tuple[str, ...] = LABELED_FILES) -> I
     from nlp.normalize import normalize_for_model
 
     split = split_dev(load_labeled(data_dir, datasets))
-    held_out = {post_key(post.text) for posts in split.dev.values() for post in posts}
     for posts in split.train.values():
         for post in posts:
             yield normalize_for_model(post.text)
-    for text in iter_pretrain_texts(data_dir, held_out):
+    for text in iter_pretrain_texts(data_dir, split.dev_keys):
         yield normalize_for_model(text)
 
 
