@@ -6,6 +6,7 @@ amount of it in memory.
 
 from __future__ import annotations
 
+import errno
 import heapq
 import json
 import os
@@ -22,8 +23,26 @@ OPTIONAL_NULL_FIELDS = ("title", "rating", "thread_id", "parent_id")
 RUN_CHARACTERS = 2**21
 
 
+# What a full disk, a quota or a file size limit look like to a writer.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
 class FeedError(ValueError):
     """A feed line that is not a mention record."""
+
+
+class FeedWriteError(OSError):
+    """A feed could not be written (disk full, quota, file size limit); the file it would replace is untouched."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def disk_error_message(path: Path, error: OSError) -> str:
+    """A plain message naming the file that could not be written and why."""
+    reason = os.strerror(error.errno) if error.errno else str(error)
+    hint = " (disk full, quota or file size limit)" if error.errno in DISK_FULL_ERRNOS else ""
+    return f"could not write {path}: {reason}{hint}; it was left as it was"
 
 
 def canonical_record(item: dict) -> dict:
@@ -146,6 +165,11 @@ def write_lines(path: Path, lines: Iterable[str]) -> int:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        if error.errno in DISK_FULL_ERRNOS:
+            raise FeedWriteError(error.errno, disk_error_message(path, error)) from error
+        raise
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

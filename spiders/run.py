@@ -3,7 +3,7 @@
     python -m spiders.run --source S --start ISO --end ISO --out PATH [--base-url URL] [--since-watermark]
 
 The child process prints its summary as one JSON line on stdout (logs go to stderr) and exits
-non-zero when the crawl failed. `run_crawl` launches it, for the CLI and for Airflow tasks.
+non-zero when the crawl failed; when it could not crawl at all, that line is `{"error": message}`. `run_crawl` launches it, for the CLI and for Airflow tasks.
 """
 
 from __future__ import annotations
@@ -17,12 +17,16 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from spiders.cleaning import format_utc, parse_timestamp
-from spiders.feed import RUN_CHARACTERS, SortedRuns, canonical_record, iter_feed, record_text, sort_key, write_lines
+from spiders.feed import (
+    DISK_FULL_ERRNOS, RUN_CHARACTERS, FeedWriteError, SortedRuns, canonical_record, disk_error_message, iter_feed, record_text,
+    sort_key, write_lines,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +114,7 @@ def run_crawl(
         raise CrawlFailed(f"crawl of {source!r} over [{_iso(start)}, {_iso(end)}) ran past {timeout_s:.0f} s and was stopped") from None
     summary = _summary_from_stdout(finished.stdout)
     if finished.returncode != 0:
-        reason = summary.finish_reason if summary else "no summary (see the log above)"
+        reason = summary.finish_reason if summary else _error_from_stdout(finished.stdout) or "no summary (see the log above)"
         raise CrawlFailed(f"crawl of {source!r} over [{_iso(start)}, {_iso(end)}) failed with exit code {finished.returncode}: {reason}", summary)
     if summary is None:
         raise CrawlFailed(f"crawl of {source!r} printed no summary")
@@ -145,6 +149,16 @@ def crawl_command(
 
 def _iso(moment: datetime | str) -> str:
     return moment if isinstance(moment, str) else format_utc(moment)
+
+
+def _error_from_stdout(stdout: str) -> str | None:
+    """The child's error message, when it printed one (`{"error": ...}`) as its last line."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    try:
+        message = json.loads(lines[-1]).get("error") if lines else None
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return message if isinstance(message, str) else None
 
 
 def _summary_from_stdout(stdout: str) -> CrawlSummary | None:
@@ -192,6 +206,7 @@ def crawl_settings(plan: SourcePlan, fetch_start: str, end: str, part: Path, ove
         "NABD_PSEUDONYM_KEY_ENV": plan.pseudonym_key_env,
         "NABD_KEEP_AUTHOR_NAMES": bool(plan.options.get("keep_author_names", False)),
         "FEEDS": {part.resolve().as_uri(): {"format": "jsonlines", "encoding": "utf8", "overwrite": True}},
+        "FEED_STORAGES": {"file": "spiders.partfile.PartFeedStorage"},
     }, priority="project")
     settings.setdict(overrides, priority="cmdline")
     return settings
@@ -200,9 +215,7 @@ def crawl_settings(plan: SourcePlan, fetch_start: str, end: str, part: Path, ove
 def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | None, since_watermark: bool,
           state_dir: Path, overrides: dict[str, str]) -> CrawlSummary:
     """Runs the crawl in this process and, when it succeeded, writes the feed and advances the watermark."""
-    from scrapy.crawler import CrawlerProcess
-
-    from spiders.sources import spider_class
+    from spiders.partfile import FEED_ERROR_STAT, PartFile, interval_lock, sweep_dead_parts
     from spiders.watermarks import WatermarkStore
 
     store = WatermarkStore(state_dir / "watermarks.json")
@@ -210,8 +223,31 @@ def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | Non
     missing = plan.missing_credentials()
     if missing:
         return _skipped(plan, start, end, fetch_start, out, missing, store.latest(plan.name))
-    part = out.with_name(f".{out.name}.part")
-    part.parent.mkdir(parents=True, exist_ok=True)
+    sweep_dead_parts(out)
+    with PartFile(out) as part:
+        stats = _run_spider(plan, fetch_start, end, part.path, base_url, overrides)
+        if stats.get(FEED_ERROR_STAT):
+            failure = OSError(stats[FEED_ERROR_STAT], os.strerror(stats[FEED_ERROR_STAT]))
+            raise FeedWriteError(failure.errno, disk_error_message(out, failure) + f" (the crawl's partial feed {part.path.name})")
+        with disk_errors(out), interval_lock(out), IntervalMerge(out.parent, keep_previous=since_watermark, start=start, end=end) as merge:
+            collected = merge.add_collected(part.path)
+            summary = _summarize(plan.name, start, end, fetch_start, out, stats, collected)
+            if not summary["ok"]:
+                return CrawlSummary(**summary)
+            if out.exists():
+                merge.add_previous(out)
+            summary["items"], latest = merge.write(out)
+            # Under the interval's lock, so two crawls of it advance the watermark in the order they wrote.
+            summary["watermark"] = store.advance(plan.name, latest) if latest is not None else store.latest(plan.name)
+    return CrawlSummary(**summary)
+
+
+def _run_spider(plan: SourcePlan, fetch_start: str, end: str, part: Path, base_url: str | None, overrides: dict[str, str]) -> dict:
+    """Runs the source's spider in this process, its feed going to `part`; returns the crawl's stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.sources import spider_class
+
     process = CrawlerProcess(crawl_settings(plan, fetch_start, end, part, overrides))
     spider_options: dict[str, Any] = {"options": plan.options, "brands": plan.brands, "credentials_env": list(plan.credentials_env)}
     if base_url or plan.options.get("base_url"):
@@ -219,21 +255,20 @@ def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | Non
     crawler = process.create_crawler(spider_class(plan.kind))
     process.crawl(crawler, **spider_options)
     process.start()
-    with IntervalMerge(out.parent, keep_previous=since_watermark, start=start, end=end) as merge:
-        collected = merge.add_collected(part) if part.exists() else 0
-        part.unlink(missing_ok=True)
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        summary = _summarize(plan.name, start, end, fetch_start, out, stats, collected)
-        if not summary["ok"]:
-            return CrawlSummary(**summary)
-        if out.exists():
-            merge.add_previous(out)
-        summary["items"], latest = merge.write(out)
-    if latest is not None:
-        summary["watermark"] = store.advance(plan.name, latest)
-    else:
-        summary["watermark"] = store.latest(plan.name)
-    return CrawlSummary(**summary)
+    return crawler.stats.get_stats() if crawler.stats else {}
+
+
+@contextmanager
+def disk_errors(out: Path) -> Iterator[None]:
+    """Turns a full disk met while merging into `out` (spilled runs, the new file) into a FeedWriteError naming it."""
+    try:
+        yield
+    except FeedWriteError:
+        raise
+    except OSError as error:
+        if error.errno in DISK_FULL_ERRNOS:
+            raise FeedWriteError(error.errno, disk_error_message(out, error)) from error
+        raise
 
 
 def _skipped(plan: SourcePlan, start: str, end: str, fetch_start: str, out: Path, missing: list[str], watermark: str | None) -> CrawlSummary:
@@ -411,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = crawl(plan, start, end, args.out, args.base_url, args.since_watermark, state_dir, _overrides(args.setting))
     except Exception as error:  # the process boundary: say what failed, plainly
         logging.getLogger(__name__).error("crawl of %s failed: %s", args.source, error, exc_info=True)
-        print(json.dumps({"error": str(error)}, ensure_ascii=False), file=sys.stderr)
+        print(json.dumps({"error": str(error)}, ensure_ascii=False), flush=True)
         return 2
     print(summary.to_json(), flush=True)
     return 0 if summary.ok else 1
