@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from config.errors import ConfigError
 from config.values import ConfigModel, Email, EnvVarName, HttpUrl, Slug, Text, http_url
@@ -89,7 +89,18 @@ class PrivacySettings(ConfigModel):
 
     pseudonym_key_env: EnvVarName = "NABD_PSEUDONYM_KEY"
     retention_months: int = Field(default=24, ge=1, le=120)
+    # Raw files hold the unmasked text: they live days, not months (enrichment and re-indexing need them briefly).
+    raw_retention_days: int = Field(default=7, ge=1, le=3660)
     show_author_names: bool = False
+
+    @field_validator("raw_retention_days")
+    @classmethod
+    def _raw_goes_first(cls, days: int, info: ValidationInfo) -> int:
+        months = info.data.get("retention_months")
+        if months is not None and days > months * 28:
+            raise ValueError(f"expected at most {months * 28} days (raw files, which hold unmasked text, may not "
+                             f"outlast the enriched data: retention_months is {months}), got {days}")
+        return days
 
 
 class SmtpSettings(ConfigModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.lang import LANG_TAGS, detect_lang, is_arabizi
+from tests.support.budget import run_within
 
 ARABIZI = [
     # Egyptian
@@ -96,3 +97,20 @@ def test_english_stop_words_outweigh_a_single_arabizi_greeting() -> None:
 def test_every_tag_is_one_of_the_documented_tags() -> None:
     posts = [*ARABIZI, *NOT_ARABIZI, "mix النت bad"]
     assert {detect_lang(post) for post in posts} <= set(LANG_TAGS)
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "ا" * 100_000,  # one word a hundred thousand letters long
+        "ahmed@" * 20_000,  # at-signs and no dot: an e-mail that never completes
+        "a@b" * 30_000 + ".",
+    ],
+)
+def test_a_long_run_without_spaces_is_tagged_within_a_second_or_two(post: str) -> None:
+    tag, _ = run_within(3, detect_lang, post)
+    assert tag in LANG_TAGS
+
+
+def test_an_email_glued_to_arabic_punctuation_is_still_not_language() -> None:
+    assert detect_lang("راسلوني على (noura.q88@outlook.sa) بسرعة") == "ar"
