@@ -56,6 +56,7 @@ MENTION_LABELS = {
     "nlp.churn_intent": "نية الانتقال / Churn intent",
     "nlp.advocacy": "توصية / Advocacy",
     "nlp.spam": "سبام / Spam",
+    "nlp.spam_reason": "نوع السبام / Spam kind",
 }
 ALERT_LABELS = {
     "@timestamp": "وقت التنبيه / Fired at",

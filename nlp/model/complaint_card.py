@@ -1,4 +1,5 @@
-"""The complaint-heads section of a model card (MODEL.md), rewritten after every heads-only refit."""
+"""The complaint-heads section of a model card (MODEL.md), rewritten after every heads-only refit,
+and the rewriting of a marked section that other refits (the spam model) use too."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from pathlib import Path
 
 def update_model_card(path: Path, record: dict, start: str, end: str) -> None:
     """Replace (or append) the section between the `start` and `end` markers with `record`'s summary."""
-    section = "\n".join([start, *card_lines(record), end])
+    replace_card_section(path, start, end, card_lines(record))
+
+
+def replace_card_section(path: Path, start: str, end: str, lines: list[str]) -> None:
+    """Replace (or append) the section between the `start` and `end` markers of a model card."""
+    section = "\n".join([start, *lines, end])
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     if start in text and end in text:
         before, rest = text.split(start, 1)

@@ -59,6 +59,7 @@ class Classifier:
         self.term_weights = None  # set by `load` when the model has complaint heads
         self.char_ngrams = None  # the topics head's character n-gram channel, set by `load` when saved
         self.class_ngrams = None  # sentiment/sarcasm/dialect n-gram channel (nlp.model.class_ngrams), when saved
+        self.spam_model = None  # the spam head v2 (nlp.spam.scorer), set by `load` when the model has one
 
     @classmethod
     def load(cls, model_dir: str | Path = DEFAULT_MODEL_DIR, backend: str = "torch", **options) -> Classifier:
@@ -77,6 +78,8 @@ class Classifier:
             classifier.char_ngrams = _load_char_ngrams(model_dir / CHAR_NGRAMS_FILE, config.head_labels("topics"))
         if (model_dir / CLASS_NGRAMS_FILE).is_file():
             classifier.class_ngrams = _load_class_ngrams(model_dir / CLASS_NGRAMS_FILE, classifier.head_labels)
+        if "spam" in config.heads:
+            classifier.spam_model = _load_spam_model(model_dir)
         return classifier
 
     @property
@@ -102,6 +105,7 @@ class Classifier:
             self.class_ngrams.blend_into(probabilities, normalized)
         probabilities["dialect"] = dialect_calibration.apply(probabilities["dialect"], self.dialect_bias)
         records = [self._nlp_record(probabilities, row) for row in range(len(texts))]
+        spam_reasons = self._spam_v2(texts, normalized, probabilities)
         if "complaint" in self.head_labels:
             complaints = probabilities["complaint"][:, 0] >= self.thresholds["complaint"][0]
             if self.char_ngrams is not None and complaints.any():  # only complaints get topics
@@ -112,7 +116,22 @@ class Classifier:
                 self.term_weights.prepare([text for text, flagged in zip(texts, complaints) if flagged])
             for text, record, row in zip(texts, records, range(len(texts))):
                 record.update(self._complaint_fields(text, probabilities, row))
+                if spam_reasons is not None:
+                    record["spam_reason"] = spam_reasons[row] if record["spam"] else None
         return records
+
+    def _spam_v2(self, texts: Sequence[str], normalized: list[str], probabilities: dict[str, np.ndarray]) -> list[str] | None:
+        """With a spam head v2, replace the transformer's spam probability by the v2 model's (which
+        reads it) and return the kind of spam of each text; None without one."""
+        if self.spam_model is None or "spam" not in probabilities:
+            return None
+        spam, reasons = self.spam_model.score(texts, normalized, probabilities["spam"][:, 0])
+        probabilities["spam"][:, 0] = spam
+        return reasons
+
+    def spam_threshold(self) -> float:
+        """The probability from which a post is spam (the v2 model's own when the model has one)."""
+        return self.spam_model.threshold if self.spam_model is not None else float(self.thresholds["spam"][0])
 
     def _complaint_fields(self, text: str, probabilities: dict[str, np.ndarray], row: int) -> dict:
         """complaint, topics, churn_intent, advocacy, spam (spam is never a complaint) and the
@@ -121,7 +140,7 @@ class Classifier:
         the refit found the matcher precise enough for (`matcher_adds` in config.json)."""
         fields: dict = {}
         spam_score = float(probabilities["spam"][row][0]) if "spam" in probabilities else 0.0
-        fields["spam"] = bool("spam" in probabilities and spam_score >= self.thresholds["spam"][0])
+        fields["spam"] = bool("spam" in probabilities and spam_score >= self.spam_threshold())
         if "spam" in probabilities:
             fields["spam_score"] = round(spam_score, 4)
         complaint_score = float(probabilities["complaint"][row][0])
@@ -273,6 +292,15 @@ def _load_class_ngrams(path: Path, head_labels: dict[str, list[str]]) -> ClassNg
     try:
         return ClassNgramChannel.load(path, head_labels)
     except CharNgramsError as error:
+        raise ModelLoadError(str(error)) from None
+
+
+def _load_spam_model(model_dir: Path):
+    from nlp.spam.scorer import SpamModelError, SpamScorer
+
+    try:
+        return SpamScorer.load(model_dir)
+    except SpamModelError as error:
         raise ModelLoadError(str(error)) from None
 
 
