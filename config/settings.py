@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from config.errors import ConfigError
-from config.values import ConfigModel, Email, EnvVarName, HttpUrl, Slug, Text, http_url
+from config.values import ConfigModel, Email, EnvVarName, HttpUrl, Slug, Text, http_url, redacted_url, url_credentials
 
 # Relative paths in settings.yaml resolve against the repository root, not the working directory.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -133,18 +133,28 @@ class Settings(ConfigModel):
     report: ReportSettings = ReportSettings()
 
     def elasticsearch_url(self) -> str | None:
-        """$NABD_ES_URL when set (read now), else the file's url; None means nabd runs a local server."""
-        override = os.environ.get("NABD_ES_URL")
-        if not override:
-            return self.elasticsearch.url
-        try:
-            return http_url(override)
-        except ValueError as error:
-            raise ConfigError(f"environment variable NABD_ES_URL: {error}, got {override!r}") from None
+        """$NABD_ES_URL when set (read now), else the file's url; None means nabd runs a local server.
+
+        A `user:password@` inside $NABD_ES_URL is taken off (see `elasticsearch_username`/`_password`),
+        so the URL this returns can be printed and logged.
+        """
+        override = self._url_override()
+        return url_credentials(override)[0] if override else self.elasticsearch.url
 
     def elasticsearch_username(self) -> str | None:
-        """$NABD_ES_USERNAME when set (read now), else the file's username."""
-        return os.environ.get("NABD_ES_USERNAME") or self.elasticsearch.username
+        """$NABD_ES_USERNAME when set (read now), else the user inside $NABD_ES_URL, else the file's username."""
+        override = self._url_override()
+        from_url = url_credentials(override)[1] if override else None
+        return os.environ.get("NABD_ES_USERNAME") or from_url or self.elasticsearch.username
+
+    def _url_override(self) -> str | None:
+        override = os.environ.get("NABD_ES_URL")
+        if not override:
+            return None
+        try:
+            return http_url(override.strip())
+        except ValueError as error:
+            raise ConfigError(f"environment variable NABD_ES_URL: {error}, got {redacted_url(override)!r}") from None
 
     def elasticsearch_ca_certs(self) -> str | None:
         """$NABD_ES_CA_CERTS when set (read now), else the file's ca_certs; relative to the repo root."""
@@ -152,8 +162,9 @@ class Settings(ConfigModel):
         return str(repo_path(Path(path))) if path else None
 
     def elasticsearch_password(self) -> str | None:
-        """The Elasticsearch password from the environment variable named by password_env."""
-        return secret(self.elasticsearch.password_env)
+        """The Elasticsearch password from the environment variable named by password_env, else from $NABD_ES_URL."""
+        override = self._url_override()
+        return secret(self.elasticsearch.password_env) or (url_credentials(override)[2] if override else None)
 
     def elasticsearch_api_key(self) -> str | None:
         """The Elasticsearch API key from the environment variable named by api_key_env."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
@@ -62,6 +62,22 @@ def http_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise ValueError("expected an http(s) URL such as https://example.com/path")
     return value
+
+
+def url_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """`url` without its `user:password@` part, and that user and password (percent-decoded; None when absent)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    username, has_password, password = userinfo.partition(":")
+    bare = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return bare, unquote(username) or None, unquote(password) if has_password else None
+
+
+def redacted_url(text: str) -> str:
+    """`text` (a URL, or what looks like one) with any `user:password@` replaced by `***@`, for messages and logs."""
+    return re.sub(r"(^|//)[^/?#\s]*@", r"\1***@", text.strip())
 
 
 def _without_credentials(value: str) -> str:

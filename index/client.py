@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from elasticsearch import Elasticsearch
 
+from config.values import redacted_url, url_credentials
 from index.server import LocalServer
 
 log = logging.getLogger(__name__)
@@ -21,17 +23,28 @@ class ElasticsearchUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Connection:
-    """Everything needed to reach a cluster; secrets are read from the environment by the caller."""
+    """Everything needed to reach a cluster; secrets are read from the environment by the caller.
+
+    A `user:password@` inside `url` is moved into `username`/`password` (unless they are given), so
+    `url` can be printed and logged; neither secret appears in the connection's repr.
+    """
 
     url: str
     username: str | None = None
-    password: str | None = None
-    api_key: str | None = None
+    password: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
     ca_certs: str | None = None
     verify_certs: bool = True
     request_timeout_s: float = 30.0
     max_retries: int = 5
     managed_locally: bool = False
+
+    def __post_init__(self) -> None:
+        bare, username, password = url_credentials(self.url)
+        if bare != self.url:
+            object.__setattr__(self, "url", bare)
+            object.__setattr__(self, "username", self.username or username)
+            object.__setattr__(self, "password", self.password or password)
 
 
 def local_server(settings) -> LocalServer:
@@ -70,7 +83,8 @@ def make_client(connection: Connection) -> Elasticsearch:
     if connection.api_key:
         options["api_key"] = connection.api_key
     elif connection.username:
-        options["basic_auth"] = (connection.username, connection.password or "")
+        # Encoded here as UTF-8 (RFC 7617, as Elasticsearch decodes it): the client would refuse a non-ASCII password.
+        options["basic_auth"] = base64.b64encode(f"{connection.username}:{connection.password or ''}".encode()).decode("ascii")
     if connection.url.startswith("https"):
         options["verify_certs"] = connection.verify_certs
         if connection.ca_certs:
@@ -88,5 +102,6 @@ def check_reachable(client: Elasticsearch, connection: Connection) -> None:
         hint = ("start it with `nabd es start`" if connection.managed_locally
                 else "check NABD_ES_URL / settings.yaml and the credentials")
         raise ElasticsearchUnavailable(
-            f"Elasticsearch is not reachable at {connection.url} ({type(error).__name__}: {error}); {hint}"
+            f"Elasticsearch is not reachable at {redacted_url(connection.url)} ({type(error).__name__}: "
+            f"{redacted_url(str(error))}); {hint}"
         ) from error
