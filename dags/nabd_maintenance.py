@@ -22,7 +22,7 @@ from nabd_dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
 def maintenance():
     @task
     def erasure(data_interval_end=None) -> dict:
-        from nabd.maintenance import process_erasure_requests
+        from nabd.erasure import process_erasure_requests
 
         return process_erasure_requests(data_interval_end)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -209,8 +210,9 @@ class _DeadLetters:
             self._handle.close()
 
     def write(self, record: dict) -> None:
-        if self._handle is None:
-            self._handle = self.path.open("w", encoding="utf-8")
+        if self._handle is None:  # dead letters hold whole mentions: readable by their owner only
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            self._handle = os.fdopen(descriptor, "w", encoding="utf-8")
         record = {"source_file": self.source_file, **record}
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.count += 1

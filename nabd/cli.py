@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "index.kibana.cli",
     "nabd.alerts.cli",
     "nabd.report.cli",
+    "nabd.erasure",
 )
 
 # Libraries that log every request at INFO; their warnings still show.

@@ -9,10 +9,11 @@ interval is never lost, whatever happens to the events.
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
+
+from nabd.private_files import write_text
 
 INTERVAL_FILE = re.compile(r"^(\d{8}T\d{6}Z)_(\d{8}T\d{6}Z)\.jsonl$")
 
@@ -25,13 +26,9 @@ def marker_path(raw: Path) -> Path:
 def mark_indexed(raw: Path, indexed: int) -> Path:
     """Records that `raw`, as it is now, has been enriched and indexed (written atomically)."""
     stat = raw.stat()
-    marker = marker_path(raw)
-    temporary = marker.with_name(marker.name + ".tmp")
-    temporary.write_text(json.dumps({"raw_size": stat.st_size, "raw_mtime_ns": stat.st_mtime_ns, "indexed": indexed,
-                                     "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}),
-                         encoding="utf-8")
-    os.replace(temporary, marker)
-    return marker
+    return write_text(marker_path(raw), json.dumps({
+        "raw_size": stat.st_size, "raw_mtime_ns": stat.st_mtime_ns, "indexed": indexed,
+        "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}))
 
 
 def is_pending(raw: Path) -> bool:

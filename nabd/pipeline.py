@@ -155,7 +155,7 @@ def collect_source(source: str, start: datetime | str, end: datetime | str, *,
     The demo source's site is started here on loopback. Mentions of authors who asked to be erased
     are removed before the file is handed on.
     """
-    from nabd.maintenance import drop_erased_authors
+    from nabd.erasure import drop_erased
     from spiders.run import run_crawl
 
     config = _config(config_dir)
@@ -164,7 +164,7 @@ def collect_source(source: str, start: datetime | str, end: datetime | str, *,
     with ExitStack() as stack:
         base_url = _base_url(config, source, stack)
         crawl = run_crawl(source, start, end, out, base_url=base_url, config_path=config.config_dir)
-    erased = drop_erased_authors(config, [out])
+    erased = drop_erased(config, [out])
     return {"source": source, "start": start, "end": end, "raw_file": str(out),
             "items": crawl.items - erased, "dropped": dict(crawl.dropped), "erased": erased}
 

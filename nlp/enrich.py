@@ -259,11 +259,13 @@ def _json_line(record: dict[str, Any]) -> bytes:
 
 @contextmanager
 def _atomic_output(path: Path) -> Iterator[BinaryIO]:
-    """A binary file that replaces `path` only when the block completes; a failure leaves `path` as it was."""
+    """A binary file that replaces `path` only when the block completes; a failure leaves `path` as it was.
+    It holds personal data, so it is readable by its owner only (0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        with partial.open("wb") as stream:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as stream:
+            os.fchmod(stream.fileno(), 0o600)
             yield stream
             stream.flush()
             os.fsync(stream.fileno())

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from nabd.private_files import make_private, write_text
 from nabd.report import chromium, figures, mail, render, store
 from nabd.report.labels import Labels
 from nabd.report.numbers import NumberStyle
@@ -73,12 +74,12 @@ def write_files(config, day_figures: dict, language: str) -> tuple[Path, Path, P
                        {t.id: style.labels.name(t) for t in config.topics})
     folder = output_dir(config, day_figures["brand"], day_figures["date"])
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)  # Chromium writes the PDF before it can be narrowed to 0600
     stem = f"nabd-{day_figures['brand']}-{day_figures['date']}-{language}"
     figures_path = folder / f"nabd-{day_figures['brand']}-{day_figures['date']}-figures.json"
-    figures_path.write_text(json.dumps(day_figures, ensure_ascii=False, indent=2), encoding="utf-8")
-    html = folder / f"{stem}.html"
-    html.write_text(render.render_html(view), encoding="utf-8")
-    pdf = chromium.print_pdf(html, folder / f"{stem}.pdf")
+    write_text(figures_path, json.dumps(day_figures, ensure_ascii=False, indent=2))  # posts: 0600, like all three
+    html = write_text(folder / f"{stem}.html", render.render_html(view))
+    pdf = make_private(chromium.print_pdf(html, folder / f"{stem}.pdf"))
     return html, pdf, figures_path, view
 
 

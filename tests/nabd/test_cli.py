@@ -9,7 +9,7 @@ import pytest
 from nabd.cli import build_parser, main
 
 COMMANDS = {"demo", "config", "es", "index", "search", "crawl", "demo-site", "train", "classify", "eval",
-            "export-onnx", "enrich", "trends", "alerts", "report", "kibana"}
+            "export-onnx", "enrich", "trends", "alerts", "report", "kibana", "erase"}
 
 
 def test_help_lists_every_command_and_where_to_start(capsys):

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import yaml
 
-from config import load_config
-from nabd import maintenance, pipeline
+from config import ConfigError, load_config
+from nabd import maintenance, pipeline, private_files
 from spiders.items import mention_id
-from spiders.privacy import DEMO_PSEUDONYM_KEY, author_pseudonym
 
 OLD = ("2024-09-10T00:00:00Z", "2024-09-11T00:00:00Z")
 RECENT = ("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z")
@@ -98,53 +98,65 @@ def test_retention_deletes_whole_old_months_and_their_files_and_keeps_the_rest(n
     assert result["deleted_indices"] == [f"{index_names.prefix}-mentions-2024.09"]
     assert not es_client.indices.exists(index=f"{index_names.prefix}-mentions-2024.09")
     assert es_client.count(index=index_names.mentions_alias)["count"] == 1
-    assert {Path(path).name for path in result["deleted_files"]} == {f"{pipeline.interval_name(*OLD)}.jsonl"}
-    assert len(result["deleted_files"]) == 2
+    assert [Path(path).name for path in result["deleted_files"]] == [f"{pipeline.interval_name(*OLD)}.jsonl"]
+    assert [Path(path).parent.parent.name for path in result["deleted_raw_files"]] == ["raw", "raw"]
     assert maintenance.apply_retention(AS_OF, config_dir=str(no_model))["deleted_indices"] == []
 
 
-# ---------------------------------------------------------------- erasure
+def test_raw_files_expire_after_raw_retention_days_while_enriched_files_stay(tmp_path):
+    old = pipeline.interval_name("2026-11-10T00:00:00Z", "2026-11-11T00:00:00Z")
+    recent = pipeline.interval_name("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z")
+    names = [f"raw/demo/{old}.jsonl", f"raw/demo/{old}.indexed.json", f"enriched/demo/{old}.rejects.jsonl",
+             f"enriched/demo/{old}.jsonl", f"enriched/demo/{old}.jsonl.dead.jsonl", f"raw/demo/{recent}.jsonl"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}\n", encoding="utf-8")
+    cutoff = maintenance.raw_retention_cutoff(AS_OF, 7)
+    assert cutoff == datetime(2026, 11, 16, tzinfo=timezone.utc)
+    expired = maintenance.expired_raw_files(tmp_path, cutoff)
+    assert sorted(path.relative_to(tmp_path).as_posix() for path in expired) == sorted(names[:3])
 
 
-def test_erasing_an_author_removes_their_mentions_from_indices_alerts_and_files(no_model, es_client, index_names):
-    erased, kept = "e" * 32, "k" * 32
-    mentions = [raw_mention(n, erased if n % 2 else kept, f"2026-11-20T1{n}:00:00Z", POSTS[n]) for n in range(4)]
-    load_interval(no_model, RECENT, mentions)
-    evidence = [{"id": mention["id"], "text": mention["text"], "url": mention["url"], "engagement": 1} for mention in mentions[:2]]
-    es_client.index(index=index_names.alerts_alias, id="spike-1", refresh=True,
-                    document={"id": "spike-1", "brand": "rafeeq", "@timestamp": "2026-11-20T12:00:00Z", "evidence_mentions": evidence})
-
-    result = maintenance.erase_authors([erased], config_dir=str(no_model))
-    es_client.indices.refresh(index=index_names.mentions_alias)
+def test_retention_deletes_raw_files_by_days_and_keeps_the_enriched_months(no_model, es_client, index_names):
+    settings_path = no_model / "settings.yaml"
+    settings = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
+    settings["privacy"]["raw_retention_days"] = 2
+    settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    load_interval(no_model, RECENT, [raw_mention(2, "b" * 32, "2026-11-20T09:30:00Z", POSTS[1])])
     config = load_config(no_model)
-    assert result["documents_deleted"] == 2 and result["alerts_updated"] == 1
-    assert es_client.count(index=index_names.mentions_alias, query={"term": {"author.id": erased}})["count"] == 0
-    assert es_client.count(index=index_names.mentions_alias)["count"] == 2
-    alert = es_client.get(index=index_names.alerts_alias, id="spike-1")["_source"]
-    assert [mention["id"] for mention in alert["evidence_mentions"]] == [mentions[0]["id"]]
-    for path in Path(config.settings.data_dir).rglob("*.jsonl"):
-        assert erased not in path.read_text(encoding="utf-8")
-    assert maintenance.erased_authors(config) == {erased}
-    assert maintenance.erase_authors([erased], config_dir=str(no_model))["documents_deleted"] == 0
 
+    result = maintenance.apply_retention(AS_OF, config_dir=str(no_model))
 
-def test_erasure_requests_by_handle_are_carried_out_and_filed_with_their_result(no_model, es_client, index_names, monkeypatch):
-    monkeypatch.delenv("NABD_PSEUDONYM_KEY", raising=False)
-    author = author_pseudonym(DEMO_PSEUDONYM_KEY.encode(), "demo", "@Um_Khalid")
-    load_interval(no_model, RECENT, [raw_mention(1, author, "2026-11-20T10:00:00Z", POSTS[0]),
-                                     raw_mention(2, "k" * 32, "2026-11-20T11:00:00Z", POSTS[3])])
-    requests = Path(load_config(no_model).settings.data_dir) / "erasure_requests"
-    requests.mkdir()
-    (requests / "req-0001.json").write_text(json.dumps({"source": "demo", "handle": "um_khalid"}), encoding="utf-8")
-    (requests / "req-0002.json").write_text(json.dumps({"source": "demo"}), encoding="utf-8")
-
-    with pytest.raises(maintenance.MaintenanceError, match=r"req-0002\.json: expected key 'author_id'"):
-        maintenance.process_erasure_requests(AS_OF, config_dir=str(no_model))
-    es_client.indices.refresh(index=index_names.mentions_alias)
+    assert not pipeline.raw_path(Path(config.settings.data_dir), "demo", *RECENT).exists()
+    assert pipeline.enriched_path(Path(config.settings.data_dir), "demo", *RECENT).is_file()
+    assert result["raw_cutoff"] == "2026-11-21T00:00:00Z" and len(result["deleted_raw_files"]) == 2
     assert es_client.count(index=index_names.mentions_alias)["count"] == 1
-    done = json.loads((requests / "done" / "req-0001.json").read_text(encoding="utf-8"))
-    assert done["author_id"] == author and done["result"]["documents_deleted"] == 1
-    assert not (requests / "req-0001.json").exists() and (requests / "req-0002.json").exists()
+
+
+def test_raw_retention_is_days_by_default_and_may_not_outlast_enriched_retention(no_model):
+    assert load_config(no_model).settings.privacy.raw_retention_days == 7
+    settings_path = no_model / "settings.yaml"
+    settings = yaml.safe_load(settings_path.read_text(encoding="utf-8"))
+    settings["privacy"].update(retention_months=1, raw_retention_days=60)
+    settings_path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"settings\.yaml: privacy\.raw_retention_days: .*at most .*retention_months"):
+        load_config(no_model)
+
+
+def test_a_rewritten_file_keeps_its_mode_and_a_new_one_is_private(tmp_path):
+    raw = tmp_path / "raw.jsonl"
+    raw.write_text(json.dumps(raw_mention(1, "e" * 32, RECENT[0], POSTS[0]), ensure_ascii=False) + "\n", encoding="utf-8")
+    raw.chmod(0o600)
+    shared = tmp_path / "notes.jsonl"
+    shared.write_text("{}\n", encoding="utf-8")
+    shared.chmod(0o640)
+
+    private_files.write_atomically(raw, b"")
+    private_files.write_atomically(shared, b"")
+    private_files.write_atomically(tmp_path / "state" / "new.json", b"[]")
+
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.rglob("*") if path.is_file()}
+    assert modes == {"raw.jsonl": 0o600, "notes.jsonl": 0o640, "new.json": 0o600}
 
 
 # ---------------------------------------------------------------- re-classification
@@ -173,19 +185,26 @@ def tiny_model(tmp_path_factory) -> Path:
     return directory
 
 
-def test_a_new_model_reclassifies_stored_intervals_once(no_model, tiny_model, es_client, index_names):
+def test_a_new_model_reclassifies_stored_intervals_once_from_raw_or_enriched_files(no_model, tiny_model, es_client,
+                                                                                  index_names):
     mentions = [raw_mention(n, "k" * 32, f"2026-11-20T1{n}:00:00Z", text) for n, text in enumerate(POSTS)]
     load_interval(no_model, RECENT, mentions)
+    load_interval(no_model, OLD, [raw_mention(9, "k" * 32, "2024-09-10T08:00:00Z", POSTS[0] + " [phone]")])
+    data_dir = Path(load_config(no_model).settings.data_dir)
+    pipeline.raw_path(data_dir, "demo", *OLD).unlink()  # raw retention took it: only the enriched file is left
     assert maintenance.reclassify_stale(config_dir=str(no_model))["model"] is None
 
     set_model_dir(no_model, tiny_model)
     result = maintenance.reclassify_stale(config_dir=str(no_model))
     es_client.indices.refresh(index=index_names.mentions_alias)
-    enriched = pipeline.enriched_path(Path(load_config(no_model).settings.data_dir), "demo", *RECENT)
-    records = [json.loads(line) for line in enriched.read_text(encoding="utf-8").splitlines()]
+    enriched = pipeline.enriched_path(data_dir, "demo", *RECENT)
+    old_enriched = pipeline.enriched_path(data_dir, "demo", *OLD)
+    records = [json.loads(line) for line in (enriched.read_text(encoding="utf-8") + old_enriched.read_text(encoding="utf-8")).splitlines()]
     assert result["model"] == {"name": "nabd-test-tiny", "version": "0.0.2"}
-    assert result["reclassified"] == [str(enriched)] and result["indexed"] == len(records) == 4
+    assert result["reclassified"] == [str(old_enriched), str(enriched)] and result["from_enriched"] == [str(old_enriched)]
+    assert result["indexed"] == len(records) == 5
     assert all(record["nlp"]["model"] == result["model"] for record in records)
+    assert records[-1]["text"] == POSTS[0] + " [phone]"
     classified = es_client.count(index=index_names.mentions_alias, query={"exists": {"field": "nlp.sentiment"}})
-    assert classified["count"] == 4
+    assert classified["count"] == 5
     assert maintenance.reclassify_stale(config_dir=str(no_model))["reclassified"] == []

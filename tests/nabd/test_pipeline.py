@@ -12,7 +12,7 @@ import yaml
 from config import load_config
 from nabd import pipeline
 from nabd.ledger import mark_indexed, pending_intervals
-from nabd.maintenance import remember_erased
+from nabd.erasure import remember_erased
 
 DAY = ("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z")
 
