@@ -5,6 +5,7 @@ matching-normalized words, clitic- and negation-aware, returning evidence spans 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,9 @@ class TopicMatcher:
         self._cues: dict[str, list[_Seed]] = {}
         for phrase in cues:
             self._add(self._cues, CUE, phrase, register=False)
+        # the most words a cue occurrence can span (its words and the gaps between them)
+        self._longest_cue = max((len(seed.cores) * (MAX_GAP + 1) for seeds in self._cues.values() for seed in seeds),
+                                default=0)
 
     def _add(self, index: dict[str, list[_Seed]], label: str, phrase: str, register: bool = True) -> None:
         cores = tuple(word_core(word) for word in normalize_for_matching(phrase).split())
@@ -165,11 +169,14 @@ class TopicMatcher:
             found.setdefault((seed.label, start, end), Evidence(seed.label, seed.phrase, text[start:end], start, end))
             covered.update((seed.label, position) for position in range(first, last + 1))
         if self._aspects and self._cues:
-            cues = list(_occurrences(words, self._cues))
+            cues = list(_occurrences(words, self._cues))  # in word order
+            cue_starts = [a for _, a, _ in cues]
             for aspect, first, last in _occurrences(words, self._aspects):
                 if (aspect.label, first) in covered:
                     continue
-                near = [(cue, a, b) for cue, a, b in cues if a - last - 1 <= PROXIMITY and first - b - 1 <= PROXIMITY
+                nearby = cues[bisect_left(cue_starts, first - PROXIMITY - 1 - self._longest_cue):
+                              bisect_right(cue_starts, last + PROXIMITY + 1)]
+                near = [(cue, a, b) for cue, a, b in nearby if a - last - 1 <= PROXIMITY and first - b - 1 <= PROXIMITY
                         and (b < first or a > last)]
                 if not near:
                     continue
@@ -218,10 +225,18 @@ def _negated(words: list[_Word], index: int) -> bool:
 
 
 def _outermost(evidence: Iterable[Evidence]) -> list[Evidence]:
-    """Drop a span of a label inside a longer span of the same label."""
-    items = list(evidence)
-    return [
-        item for item in items
-        if not any(other is not item and other.label == item.label and other.start <= item.start
-                   and item.end <= other.end and (other.end - other.start) > (item.end - item.start) for other in items)
-    ]
+    """Drop a span of a label inside a longer span of the same label (spans are unique per label).
+
+    One sweep per label over the spans sorted by start, longest first: a span ending no later than
+    an earlier one ends is inside it (O(n log n); comparing every pair was quadratic in a long post)."""
+    kept = []
+    by_label: dict[str, list[Evidence]] = {}
+    for item in evidence:
+        by_label.setdefault(item.label, []).append(item)
+    for items in by_label.values():
+        furthest = -1
+        for item in sorted(items, key=lambda item: (item.start, -item.end)):
+            if item.end > furthest:
+                kept.append(item)
+            furthest = max(furthest, item.end)
+    return kept

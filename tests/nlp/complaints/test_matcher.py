@@ -3,6 +3,7 @@
 import pytest
 
 from nlp.complaints.matcher import TopicMatcher, word_core, word_forms
+from tests.support.budget import run_within
 
 SEEDS = [
     ("delivery", "الطلب ما وصل"),
@@ -118,3 +119,18 @@ def test_an_aspect_word_alone_far_from_a_cue_or_with_a_negated_cue_is_no_evidenc
     assert proximity_matcher.labels_of("التوصيل كان سريع") == set()
     assert proximity_matcher.labels_of("التوصيل اليوم من المحل القريب عند البيت متأخر") == set()
     assert proximity_matcher.labels_of("التوصيل ما تأخر أبداً") == set()
+
+
+def test_a_complaint_repeated_ten_thousand_times_is_matched_in_linear_time(proximity_matcher):
+    post = "التوصيل متأخر و الطلب ما وصل " * 10_000
+
+    evidence, _ = run_within(5, proximity_matcher.match, post)
+
+    assert len(evidence) == 20_000
+    assert {item.text for item in evidence} == {"التوصيل متأخر", "الطلب ما وصل"}
+
+
+def test_a_span_inside_a_longer_span_of_the_same_label_is_dropped_but_not_one_of_another_label():
+    matcher = TopicMatcher([("delivery", "الطلب ما وصل"), ("delivery", "ما وصل"), ("refund_return", "ما وصل")])
+    found = [(item.label, item.text) for item in matcher.match("الطلب ما وصل للحين")]
+    assert found == [("delivery", "الطلب ما وصل"), ("refund_return", "ما وصل")]
