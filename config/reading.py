@@ -1,4 +1,4 @@
-"""Reading one YAML configuration file strictly: duplicate keys, syntax errors and empty files are errors."""
+"""Reading one YAML configuration file strictly: duplicate keys, syntax errors, empty files and YAML 1.1 yes/no words are errors."""
 
 from __future__ import annotations
 
@@ -32,7 +32,24 @@ def _construct_unique_mapping(loader: _StrictLoader, node: yaml.MappingNode, dee
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
 
+def _construct_yaml_1_2_bool(loader: _StrictLoader, node: yaml.ScalarNode) -> bool:
+    """true/false (any case) only: YAML 1.1's yes/no/on/off/y/n are text to a YAML 1.2 reader, so they are refused."""
+    word = loader.construct_scalar(node)
+    if word.lower() not in ("true", "false"):
+        raise YesNoWord(word, node.start_mark)
+    return word.lower() == "true"
+
+
+class YesNoWord(yaml.MarkedYAMLError):
+    """An unquoted YAML 1.1 yes/no word (on, off, yes, no, y, n) where readers disagree on its meaning."""
+
+    def __init__(self, word: str, mark: yaml.Mark) -> None:
+        super().__init__(problem=(f"{word!r} is a yes/no word that YAML 1.1 reads as a boolean and YAML 1.2 as text: "
+                                  f"write true or false for a setting, or quote it ('{word}') for text"), problem_mark=mark)
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_yaml_1_2_bool)
 
 
 def display_path(path: Path) -> str:
@@ -49,6 +66,9 @@ def read_mapping(path: Path, expected_keys: str) -> dict[str, Any]:
     text = _read_text(path, shown)
     try:
         document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except YesNoWord as error:
+        mark = error.problem_mark
+        raise ConfigError(f"{shown}: line {mark.line + 1}, column {mark.column + 1}: {error.problem}") from None
     except yaml.MarkedYAMLError as error:
         raise ConfigError(_syntax_message(shown, error)) from None
     except yaml.YAMLError as error:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, Strict, ValidationInfo, field_validator
 
 from config.errors import ConfigError
 from config.values import ConfigModel, Email, EnvVarName, HttpUrl, Slug, Text, http_url, redacted_url, url_credentials
@@ -47,7 +47,7 @@ def _version(value: str) -> str:
     return value
 
 
-RepoPath = Annotated[Path, AfterValidator(repo_path)]
+RepoPath = Annotated[Path, Strict(False), AfterValidator(repo_path)]  # a path is written as text
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 

@@ -17,7 +17,7 @@ SECRET_LIKE_ERROR = "secret_like_value"
 class ConfigModel(BaseModel):
     """Base of every configuration model: unknown keys are errors, values are immutable once loaded."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
 
 
 def matching(pattern: str, expectation: str) -> AfterValidator:
