@@ -30,6 +30,10 @@ class IndexingAborted(RuntimeError):
     """Elasticsearch went away mid-file; what was sent stays, the input file is untouched."""
 
 
+class RawMentionRefused(RuntimeError):
+    """A line holds a raw (never enriched) mention: unmasked, unclassified text must not reach the index."""
+
+
 @dataclass(frozen=True)
 class Rejected:
     """A line that never became a document, and why."""
@@ -118,11 +122,21 @@ class MentionFile:
                 if not raw.strip():
                     continue
                 try:
-                    yield number, mention_action(_decode(raw), self.names)
+                    mention = _decode(raw)
+                    _refuse_raw(mention, self.path, number)
+                    yield number, mention_action(mention, self.names)
                 except (UnicodeDecodeError, ValueError) as error:
                     self.rejected += 1
                     self.on_reject(Rejected(number, str(error), raw.decode("utf-8", "replace").rstrip("\n")))
                     log.warning("%s:%d: skipped: %s", self.path, number, error)
+
+
+def _refuse_raw(mention: dict, path: Path, line: int) -> None:
+    """Enrichment gives every mention it keeps its `brands` (it drops the others); a crawl's raw record has none."""
+    if "brands" not in mention:
+        raise RawMentionRefused(
+            f"{path}:{line}: a raw mention record (no `brands`: not enriched, so its text is neither PII-masked nor "
+            "classified) would replace the enriched document; run `nabd enrich` on the file and load its output")
 
 
 def _decode(raw: bytes) -> dict:
@@ -149,7 +163,8 @@ def index_file(client: Elasticsearch, path: Path, names: IndexNames,
         source = MentionFile(path, names, on_reject=dead_letters.write_reject)
         try:
             for ok, item in helpers.streaming_bulk(
-                client, _tracked(source.actions(), in_flight), chunk_size=chunk_size,
+                client, _tracked(_moved_out(client, names, source.actions(), chunk_size), in_flight),
+                chunk_size=chunk_size,
                 max_chunk_bytes=MAX_CHUNK_BYTES, raise_on_error=False, raise_on_exception=True,
                 max_retries=5, initial_backoff=1, max_backoff=30, yield_ok=True,
             ):
@@ -167,16 +182,59 @@ def index_file(client: Elasticsearch, path: Path, names: IndexNames,
     return summary
 
 
+def _moved_out(client: Elasticsearch, names: IndexNames, actions: Iterable[tuple[int, dict]],
+               batch: int) -> Iterator[tuple[int, dict]]:
+    """Each action, preceded by deletes of its document's copies in other monthly indices: a mention whose
+    `@timestamp` moved to another month (a source that corrected a time) must leave its old month, or trends
+    would count it twice. The copies are looked up one batch of ids at a time, in every monthly index, after one
+    refresh (so that a file indexed moments ago is seen)."""
+    client.indices.refresh(index=names.mentions_pattern, ignore_unavailable=True, allow_no_indices=True)
+    pending: list[tuple[int, dict]] = []
+    for item in actions:
+        pending.append(item)
+        if len(pending) >= batch:
+            yield from _with_copies_deleted(client, names, pending)
+            pending = []
+    yield from _with_copies_deleted(client, names, pending)
+
+
+def _with_copies_deleted(client: Elasticsearch, names: IndexNames, group: list[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
+    if not group:
+        return
+    ids = sorted({action["_id"] for _, action in group})
+    found = client.search(index=names.mentions_pattern, query={"ids": {"values": ids}}, size=min(10_000, 4 * len(ids)),
+                          source=False, ignore_unavailable=True, allow_no_indices=True)["hits"]["hits"]
+    elsewhere: dict[str, list[str]] = {}
+    for hit in found:
+        elsewhere.setdefault(hit["_id"], []).append(hit["_index"])
+    for line, action in group:
+        for index in sorted(set(elsewhere.get(action["_id"], []))):
+            if index != action["_index"]:
+                yield line, {"_op_type": "delete", "_index": index, "_id": action["_id"]}
+        elsewhere[action["_id"]] = [action["_index"]]  # the same mention again further down the batch
+        yield line, action
+
+
 def _tracked(actions: Iterable[tuple[int, dict]], in_flight: dict[str, tuple[int, dict]]) -> Iterator[dict]:
     """Remembers each in-flight document (a chunk's worth) so a rejection can name its line."""
     for line, action in actions:
-        in_flight[action["_id"]] = (line, action["_source"])
+        if action["_op_type"] != "delete":
+            in_flight[action["_id"]] = (line, action["_source"])
         yield action
 
 
 def _record_item(ok: bool, item: dict, summary: IndexSummary, dead_letters: "_DeadLetters",
                  in_flight: dict[str, tuple[int, dict]]) -> None:
-    result = next(iter(item.values()), {})
+    operation, result = next(iter(item.items()), ("index", {}))
+    if operation == "delete":  # the copy in the month the mention left
+        if ok or result.get("status") == 404:
+            summary.results["moved_from_another_month"] += ok
+        else:
+            summary.rejected_by_server += 1
+            dead_letters.write({"id": result.get("_id"), "status": result.get("status"),
+                                "reason": f"the copy in {result.get('_index')} (the mention moved to another month) "
+                                          f"could not be deleted: {result.get('error')}; index the file again"})
+        return
     line, document = in_flight.pop(result.get("_id"), (None, None))
     if ok:
         summary.indexed += 1

@@ -35,6 +35,11 @@ class IndexNames:
     def mentions_template(self) -> str:
         return f"{self.prefix}-mentions"
 
+    @property
+    def mentions_pattern(self) -> str:
+        """Every monthly mention index, whether or not the alias holds it."""
+        return f"{self.prefix}-mentions-*"
+
     def mentions_index(self, timestamp: datetime) -> str:
         """The monthly index a mention published at `timestamp` (UTC) lives in."""
         return f"{self.prefix}-mentions-{timestamp:%Y.%m}"

@@ -47,12 +47,12 @@ def test_parse_timestamp_returns_utc():
 def test_bad_lines_are_reported_with_their_line_numbers_and_the_rest_streams(tmp_path):
     path = tmp_path / "mentions.jsonl"
     path.write_bytes(
-        b'{"id": "a", "@timestamp": "2026-11-21T18:00:00Z", "text": "\xd8\xa7\xd9\x84\xd8\xaa\xd9\x88\xd8\xb5\xd9\x8a\xd9\x84"}\n'
+        b'{"id": "a", "@timestamp": "2026-11-21T18:00:00Z", "text": "\xd8\xa7\xd9\x84\xd8\xaa\xd9\x88\xd8\xb5\xd9\x8a\xd9\x84", "brands": []}\n'
         b"{not json\n"
         b"\n"
         b'{"id": "b", "@timestamp": "2026-11-21T18:00:00Z", "text": "\xff\xfe broken utf-8"}\n'
         b"[1, 2]\n"
-        b'{"id": "c", "@timestamp": "2026-11-22T09:00:00Z", "text": "\xd8\xb2\xd9\x8a\xd9\x86"}\n'
+        b'{"id": "c", "@timestamp": "2026-11-22T09:00:00Z", "text": "\xd8\xb2\xd9\x8a\xd9\x86", "brands": []}\n'
     )
     rejects = []
     source = MentionFile(path, NAMES, on_reject=rejects.append)

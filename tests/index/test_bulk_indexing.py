@@ -18,7 +18,8 @@ from index.templates import setup
 
 MENTIONS = [
     {"id": f"m{n}", "source": "demo", "source_id": str(n), "url": f"https://forum.nabd-demo.example/posts/{n}",
-     "@timestamp": f"2026-{month}-21T18:00:00Z", "text": text, "engagement": {"likes": n}}
+     "@timestamp": f"2026-{month}-21T18:00:00Z", "text": text, "engagement": {"likes": n},
+     "brands": [{"id": "sahm" if "سهم" in text else "rafeeq", "alias": "سهم" if "سهم" in text else "رفيق", "role": "brand"}]}
     for n, (month, text) in enumerate([
         ("10", "الشبكة عند سهم طايحة من الصبح"), ("11", "رفيق وصل الطلب بدري 👍"),
         ("11", "التوصيل تأخر ثلاث أيام ولا أحد يرد"), ("11", "7aga 7elwa bgd mn rafeeq"),
