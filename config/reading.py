@@ -41,7 +41,7 @@ def _construct_yaml_1_2_bool(loader: _StrictLoader, node: yaml.ScalarNode) -> bo
 
 
 class YesNoWord(yaml.MarkedYAMLError):
-    """An unquoted YAML 1.1 yes/no word (on, off, yes, no, y, n) where readers disagree on its meaning."""
+    """An unquoted YAML 1.1 yes/no word (on, off, yes, no, in any case) where readers disagree on its meaning."""
 
     def __init__(self, word: str, mark: yaml.Mark) -> None:
         super().__init__(problem=(f"{word!r} is a yes/no word that YAML 1.1 reads as a boolean and YAML 1.2 as text: "

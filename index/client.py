@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from elastic_transport import Transport
 from elasticsearch import Elasticsearch
 
 from config.values import redacted_url, url_credentials
@@ -14,7 +17,10 @@ from index.server import LocalServer
 
 log = logging.getLogger(__name__)
 
-RETRY_ON_STATUS = (429, 502, 503, 504)
+# Answers retried at once (a proxy's hiccup), and overload answers retried after waiting (Retry-After, else backoff).
+RETRY_ON_STATUS = (502, 504)
+OVERLOAD_STATUS = (429, 503)
+BACKOFF_START_S, BACKOFF_CAP_S, RETRY_AFTER_CAP_S = 0.5, 30.0, 120.0
 
 
 class ElasticsearchUnavailable(RuntimeError):
@@ -72,13 +78,44 @@ def connection_from_settings(settings) -> Connection:
     )
 
 
+class PatientTransport(Transport):
+    """The client's transport, which waits before sending again a request the cluster refused as overloaded.
+
+    elastic-transport retries 429 and 503 at once; an overloaded cluster is then asked again within
+    milliseconds. Here each such answer is followed by a wait: the server's `Retry-After` (seconds,
+    capped) when it sent one, else an exponential backoff (0.5 s, 1 s, 2 s, … up to 30 s), for at most
+    `overload_retries` more tries; the last refusal is returned (the client raises it as an ApiError).
+    """
+
+    overload_retries = 5
+
+    def perform_request(self, method: str, target: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        for attempt in range(self.overload_retries + 1):
+            response = super().perform_request(method, target, **kwargs)
+            if response.meta.status not in OVERLOAD_STATUS or attempt == self.overload_retries:
+                return response
+            wait_s = overload_wait_s(response.meta.headers.get("retry-after"), attempt)
+            log.warning("Elasticsearch answered %d to %s %s; waiting %.1f s before try %d of %d",
+                        response.meta.status, method, target.split("?")[0], wait_s, attempt + 2, self.overload_retries + 1)
+            time.sleep(wait_s)
+        raise AssertionError("unreachable")
+
+
+def overload_wait_s(retry_after: str | None, attempt: int) -> float:
+    """How long to wait after the `attempt`-th refusal (0-based): Retry-After in seconds when given, else backoff."""
+    if retry_after and retry_after.strip().isdigit():
+        return min(float(retry_after.strip()), RETRY_AFTER_CAP_S)
+    return min(BACKOFF_START_S * 2**attempt, BACKOFF_CAP_S)
+
+
 def make_client(connection: Connection) -> Elasticsearch:
-    """A client that retries timeouts and overload (429/5xx) with the transport's backoff."""
+    """A client that retries timeouts and bad gateways at once and overload (429/503) after waiting."""
     options: dict = {
         "request_timeout": connection.request_timeout_s,
         "max_retries": connection.max_retries,
         "retry_on_timeout": True,
         "retry_on_status": RETRY_ON_STATUS,
+        "transport_class": type("PatientTransport", (PatientTransport,), {"overload_retries": connection.max_retries}),
     }
     if connection.api_key:
         options["api_key"] = connection.api_key
