@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ def classify_file(classifier, source: Path, output: Path, chunk_size: int = CHUN
     output.parent.mkdir(parents=True, exist_ok=True)
     partial, partial_rejects = output.with_suffix(".partial"), rejects.with_suffix(".partial")
     started = time.monotonic()
-    with partial.open("w", encoding="utf-8") as out, partial_rejects.open("w", encoding="utf-8") as bad:
+    with _private(partial) as out, _private(partial_rejects) as bad:
         chunk: list[dict] = []
         for item in read_mentions(source):
             if isinstance(item, Rejected):
@@ -94,6 +95,12 @@ def classify_file(classifier, source: Path, output: Path, chunk_size: int = CHUN
     partial.replace(output)
     _settle_rejects(partial_rejects, rejects, counts)
     return counts
+
+
+def _private(path: Path):
+    """A new text file only its owner can read (0600): mentions and rejected lines are personal data."""
+    path.unlink(missing_ok=True)
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8")
 
 
 def _write_reject(stream, rejected: Rejected, counts: ClassifyCounts) -> None:

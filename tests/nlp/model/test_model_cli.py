@@ -42,6 +42,7 @@ def test_classify_writes_one_enriched_mention_per_valid_line_in_order(tiny_onnx_
     assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [
         (3, "invalid JSON"), (5, "missing key 'text'"), (6, "expected a JSON object, got list")]
     assert "5 mentions classified" in capsys.readouterr().out
+    assert {oct(path.stat().st_mode & 0o777) for path in (output, tmp_path / "enriched.rejects.jsonl")} == {"0o600"}
 
 
 def test_classify_without_rejects_removes_a_stale_rejects_file(tiny_onnx_model_dir, tmp_path):
