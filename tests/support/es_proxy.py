@@ -35,12 +35,18 @@ class Seen:
 
 
 class ElasticsearchProxy:
-    """Forwards every request to `upstream`; the first `len(refusals)` `_bulk` requests get a refusal instead."""
+    """Forwards every request to `upstream`; the first `len(refusals)` `_bulk` requests get a refusal instead.
 
-    def __init__(self, upstream: str, refusals: list[Refusal] | None = None) -> None:
+    With `stall_bulks_after=n`, the bulk requests after the n-th are held unanswered (and never forwarded)
+    until the proxy stops: a client is then caught mid-file, for a test to kill it there.
+    """
+
+    def __init__(self, upstream: str, refusals: list[Refusal] | None = None, stall_bulks_after: int | None = None) -> None:
         parts = urlsplit(upstream)
         self.upstream_host, self.upstream_port = parts.hostname or "127.0.0.1", parts.port or 9200
         self.refusals = list(refusals or [])
+        self.stall_bulks_after = stall_bulks_after
+        self.stopping = threading.Event()
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -65,6 +71,11 @@ class ElasticsearchProxy:
                 return self.refusals.pop(0)
             return None
 
+    def _stalls(self, seen: Seen) -> bool:
+        with self._lock:
+            bulks = [request for request in self.seen if request.path.split("?")[0].endswith("/_bulk")]
+            return self.stall_bulks_after is not None and any(seen is request for request in bulks[self.stall_bulks_after:])
+
     def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         upstream = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=60)
         try:
@@ -85,6 +96,10 @@ class ElasticsearchProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 seen = Seen(self.command, self.path, dict(self.headers.items()), time.monotonic(), body=body)
                 refusal = proxy._next_refusal(seen)
+                if proxy._stalls(seen):
+                    proxy.stopping.wait()
+                    self.close_connection = True
+                    return
                 if refusal is not None:
                     payload = b'{"error":{"type":"es_rejected_execution_exception","reason":"refused by the test proxy"},"status":%d}' % refusal.status
                     status, headers = refusal.status, [("Content-Type", "application/json")]
@@ -113,6 +128,7 @@ class ElasticsearchProxy:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
