@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -257,19 +259,36 @@ def _json_line(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+# What a full disk, a quota or a file size limit look like to a writer.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+class OutputWriteError(OSError):
+    """An output file could not be written (disk full, quota, file size limit); the file it would replace is untouched."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 @contextmanager
 def _atomic_output(path: Path) -> Iterator[BinaryIO]:
     """A binary file that replaces `path` only when the block completes; a failure leaves `path` as it was.
     It holds personal data, so it is readable by its owner only (0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    # Process ids repeat across pods sharing the data directory: the random part keeps two enrichers apart.
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.partial")
     try:
-        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as stream:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as stream:
             os.fchmod(stream.fileno(), 0o600)
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(partial, path)
+    except OSError as error:
+        if error.errno in DISK_FULL_ERRNOS:
+            raise OutputWriteError(error.errno, f"could not write {path}: {os.strerror(error.errno)} "
+                                       "(disk full, quota or file size limit); it was left as it was") from error
+        raise
     finally:
         partial.unlink(missing_ok=True)
 
