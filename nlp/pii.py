@@ -1,28 +1,35 @@
-"""PII masking: phone numbers, e-mail addresses, IBANs and national ids become readable masks."""
+"""PII masking: phone numbers, e-mail addresses, IBANs, national ids, payment cards and people's handles
+become readable masks."""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 logger = logging.getLogger(__name__)
 
-PII_KINDS = ("phone", "email", "iban", "national_id")
+PII_KINDS = ("phone", "email", "iban", "national_id", "card", "handle")
 MASKS = {kind: f"[{kind}]" for kind in PII_KINDS}
-MASK_RE = re.compile(r"\[(?:phone|email|iban|national_id)\]")
+MASK_RE = re.compile(r"\[(?:phone|email|iban|national_id|card|handle)\]")
+_KEPT = "kept"  # a span left as written (a brand's own link) that no later finder may mask inside
+# What can start PII at all: a digit (any script), an `@`, or a link to X.
+_MAYBE_PII_RE = re.compile(r"\d|@|(?:x|twitter)\.com/", re.IGNORECASE)
 
 # Eastern-Arabic (٠-٩) and Persian (۰-۹) digits map one code point to one code point, so a
 # translated copy of a post has the same offsets as the post itself.
 _ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
-# What may sit between the digit groups of one phone number: spaces, dots, dashes and the
-# invisible bidi marks that right-to-left editors insert around numbers.
-_SEPARATOR = r"[ \t\u00a0.\-\u2010-\u2015\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-_SEPARATOR_CHARS = frozenset(" \t\u00a0.-\u2010\u2011\u2012\u2013\u2014\u2015\u200e\u200f") | frozenset(
-    chr(code) for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+# What may sit between the digit groups of one phone number: spaces, dots, dashes, the Arabic comma,
+# the invisible bidi marks that right-to-left editors insert around numbers and zero-width characters
+# (which split a number without showing, to slip it past filters).
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad"
+_SEPARATOR = rf"[ \t\u00a0.\-\u2010-\u2015\u060c{_INVISIBLE}]"
+_SEPARATOR_CHARS = frozenset(" \t\u00a0.-\u2010\u2011\u2012\u2013\u2014\u2015\u060c\u200b\u200c\u200d\u200e\u200f\ufeff\u00ad") | (
+    frozenset(chr(code) for code in [*range(0x202A, 0x202F), *range(0x2060, 0x2065), *range(0x2066, 0x206A)])
 )
 _PHONE_CANDIDATE_RE = re.compile(
     rf"(?<![0-9A-Za-z])(?:\({_SEPARATOR}?)?(?:\+{_SEPARATOR}?)?(?:\({_SEPARATOR}?)?[0-9]+\)?"
@@ -31,6 +38,32 @@ _PHONE_CANDIDATE_RE = re.compile(
 _DIGIT_GROUP_RE = re.compile(r"[0-9]+")
 _MAX_GROUPS_PER_PHONE = 10
 _MAX_PHONE_DIGITS = 17  # "00" + the 15 digits of the longest E.164 number
+_MIN_PHONE_DIGITS = 8  # the shortest shape below: an eight-digit local number
+# The first digits of a number that is a phone without a phone word nearby: `+` or `00` (international),
+# a local mobile (05…, 01…), or a Gulf or Egyptian country code written without `+`.
+_PHONE_WITHOUT_CONTEXT_STARTS = ("0", "9", "2")
+_PHONE_START_RE = re.compile(r"(?<![0-9])[029]")
+
+# Payment cards (ISO/IEC 7812): 13 to 19 digits, Luhn-checked, the first digit 2-6 (Mastercard's 2-series,
+# Amex and Diners 3, Visa 4, Mastercard and mada 5, Discover 6), written whole or in groups of three or more
+# digits separated like a phone's groups (a space, a dash, an invisible character).
+# No lookahead after the run: a failing one would make every later group start rescan the run (quadratic).
+_CARD_CANDIDATE_RE = re.compile(rf"(?<![0-9A-Za-z+])[2-6][0-9]{{2,}}(?:{_SEPARATOR}{{1,3}}[0-9]{{3,}})*")
+_CARD_DIGITS = range(13, 20)
+_MAX_CARD_GROUPS = 6
+
+# An @handle in the text (not the `@` of an e-mail address, which is masked first), and a link to an X
+# (Twitter) post or profile, whose path names its author. Paths of X that are not accounts stay.
+_HANDLE_RE = re.compile(r"(?<![\w@.])@(\w+)")
+_X_LINK_RE = re.compile(
+    r"(?<![\w.])((?:https?://)?(?:www\.|mobile\.)?(?:x|twitter)\.com/)(\w{1,50})(?!\w)(?:/status(?:es)?/([0-9]+))?",
+    re.IGNORECASE,
+)
+_REST_OF_LINK_RE = re.compile(r"\S*")
+_X_PATHS = frozenset(
+    "i home search hashtag explore intent share settings messages notifications compose login signup tos privacy "
+    "about download".split()
+)
 
 _EMAIL_RE = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
@@ -73,7 +106,8 @@ _PHONE_WORDS = (
     r"|كلمني|كلموني|كلمه|كلمها|تواصل|تواصلوا|هاتف|الهاتف|هاتفي|موبايل|الموبايل|موبايلي|تلفون|تلفوني|تليفون"
     r"|تليفوني|نمرة|نمرتي|النمرة|call|phone|whatsapp|whats|tel|mobile|cell|contact"
 )
-_PHONE_CONTEXT_RE = re.compile(rf"(?<!\w)(?:{_PHONE_WORDS})(?!\w)", re.IGNORECASE)
+# Found once per post (a digit may follow the word directly: `واتس99887766`).
+_PHONE_CONTEXT_RE = re.compile(rf"(?<!\w)(?:{_PHONE_WORDS})(?![^\W\d])", re.IGNORECASE)
 _PHONE_CONTEXT_WINDOW = 40
 
 # A label right before a number that makes it an order, tracking or reference number.
@@ -120,27 +154,43 @@ class _Span:
     start: int
     end: int
     kind: str
+    replacement: str | None = None  # what the span becomes, when not its kind's mask
 
 
-def mask_pii(text: str) -> MaskResult:
-    """Replace phone numbers, e-mails, IBANs and national ids in `text` with `[phone]`-style masks."""
+def mask_pii(text: str, keep_handles: Iterable[str] = ()) -> MaskResult:
+    """Replace phone numbers, e-mails, IBANs, national ids, payment cards and people's @handles in `text`
+    with `[phone]`-style masks; a link to an X post loses its author's handle (`x.com/i/web/status/…`).
+
+    `keep_handles` are the handles that are not a person (the configured brands' own accounts, with or
+    without `@`, any case): they stay as written, in the text and in links.
+    """
     if not isinstance(text, str):
         raise TypeError(f"mask_pii expects str text, got {type(text).__name__}")
-    if not any(char.isdigit() or char == "@" for char in text):
+    if not _MAYBE_PII_RE.search(text):
         return MaskResult(text)
     ascii_text = text.translate(_ASCII_DIGITS)
-    spans = _find_pii_spans(ascii_text)
+    kept = frozenset(handle.lstrip("@").casefold() for handle in keep_handles)
+    spans = _find_pii_spans(ascii_text, kept)
     return _apply_masks(text, spans)
 
 
-def _find_pii_spans(text: str) -> list[_Span]:
-    """Spans of PII in priority order: an e-mail hides the digits inside it, an IBAN its groups."""
-    finders = (_email_spans, _iban_spans, _phone_spans, _national_id_spans)
+def _find_pii_spans(text: str, kept: frozenset[str]) -> list[_Span]:
+    """Spans of PII in priority order: an e-mail hides the digits inside it, an IBAN its groups, a link
+    to X the status id inside it, a card its groups (else a phone could take its first digits)."""
+    finders = (
+        _email_spans,
+        lambda text: _x_link_spans(text, kept),
+        _iban_spans,
+        _card_spans,
+        _phone_spans,
+        _national_id_spans,
+        lambda text: _handle_spans(text, kept),
+    )
     covered = bytearray(len(text))
     spans: list[_Span] = []
     for finder in finders:
         for span in finder(text):
-            if any(covered[span.start : span.end]):
+            if covered.find(1, span.start, span.end) >= 0:
                 continue
             covered[span.start : span.end] = b"\x01" * (span.end - span.start)
             spans.append(span)
@@ -153,11 +203,82 @@ def _apply_masks(text: str, spans: list[_Span]) -> MaskResult:
     position = 0
     for span in spans:
         pieces.append(text[position : span.start])
-        pieces.append(MASKS[span.kind])
-        counts[span.kind] += 1
+        if span.kind == _KEPT:
+            pieces.append(text[span.start : span.end])
+        else:
+            pieces.append(MASKS[span.kind] if span.replacement is None else span.replacement)
+            counts[span.kind] += 1
         position = span.end
     pieces.append(text[position:])
     return MaskResult("".join(pieces), counts)
+
+
+def _x_link_spans(text: str, kept: frozenset[str]) -> Iterator[_Span]:
+    """`x.com/<handle>/status/<id>` becomes `x.com/i/web/status/<id>` (the same post, no author);
+    `x.com/<handle>` becomes `x.com/[handle]`. A brand's own links stay, protected from other finders."""
+    for match in _X_LINK_RE.finditer(text):
+        prefix, handle, status_id = match.groups()
+        if handle.casefold() in _X_PATHS:
+            continue
+        if handle.casefold() in kept:
+            yield _Span(match.start(), _link_end(text, match.end()), _KEPT)
+        elif status_id:
+            yield _Span(match.start(), match.end(), "handle", f"{prefix}i/web/status/{status_id}")
+        else:
+            yield _Span(match.start(), match.end(), "handle", f"{prefix}{MASKS['handle']}")
+
+
+def _link_end(text: str, position: int) -> int:
+    """The end of the link that runs on from `position` (to the next whitespace)."""
+    return _REST_OF_LINK_RE.match(text, position).end()
+
+
+def _handle_spans(text: str, kept: frozenset[str]) -> Iterator[_Span]:
+    for match in _HANDLE_RE.finditer(text):
+        if match.group(1).casefold() not in kept:
+            yield _Span(match.start(), match.end(), "handle")
+
+
+def _card_spans(text: str) -> Iterator[_Span]:
+    for candidate in _CARD_CANDIDATE_RE.finditer(text):
+        groups = [(match.start(), match.end()) for match in _DIGIT_GROUP_RE.finditer(text, *candidate.span())]
+        first = 0
+        while first < len(groups):
+            last = _card_from(text, groups, first)
+            if last is None:
+                first += 1
+                continue
+            start, end = groups[first][0], groups[last][1]
+            if not _is_reference_or_money(text, start, end):
+                yield _Span(start, end, "card")
+            first = last + 1
+
+
+def _card_from(text: str, groups: list[tuple[int, int]], first: int) -> int | None:
+    """The last group of the longest Luhn-valid card number made of groups `first..last`."""
+    if text[groups[first][0]] not in "23456":
+        return None
+    digits, found = "", None
+    for last in range(first, min(len(groups), first + _MAX_CARD_GROUPS)):
+        digits += text[groups[last][0] : groups[last][1]]
+        if len(digits) > _CARD_DIGITS[-1]:
+            break
+        if len(digits) in _CARD_DIGITS and _luhn_valid(digits) and not _is_egyptian_id_number(digits):
+            found = last
+    return found
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _is_egyptian_id_number(digits: str) -> bool:
+    """A 14-digit number that reads as an Egyptian national id is left to that finder."""
+    return len(digits) == 14 and digits[0] in "23" and _is_egyptian_id(digits)
 
 
 def _email_spans(text: str) -> Iterator[_Span]:
@@ -206,8 +327,37 @@ def _is_ascii_alnum(text: str, index: int) -> bool:
 
 
 def _phone_spans(text: str) -> Iterator[_Span]:
+    words = _PhoneWords(text)
     for candidate in _PHONE_CANDIDATE_RE.finditer(text):
-        yield from _phones_in_candidate(text, candidate)
+        if _may_hold_phone(text, candidate, words):
+            yield from _phones_in_candidate(text, candidate, words)
+
+
+def _may_hold_phone(text: str, candidate: re.Match[str], words: _PhoneWords) -> bool:
+    """A stretch of digit groups without `+`, without a group starting 0, 9 or 2 and without a phone word
+    before or inside it holds no phone: skipped whole (a megabyte of `5 5 5 …` is one such stretch)."""
+    start, end = candidate.span()
+    return ("+" in candidate.group() or _PHONE_START_RE.search(text, start, end) is not None
+            or words.any_before(end, start - _PHONE_CONTEXT_WINDOW))
+
+
+class _PhoneWords:
+    """Where the post's phone words (`جوالي`, `واتساب`, `call`) end, found in one pass."""
+
+    def __init__(self, text: str) -> None:
+        matches = list(_PHONE_CONTEXT_RE.finditer(text))
+        self.starts = [match.start() for match in matches]
+        self.ends = [match.end() for match in matches]
+
+    def near(self, start: int) -> bool:
+        """A phone word ends within the window of characters before `start`."""
+        index = bisect_right(self.ends, start) - 1
+        return index >= 0 and self.starts[index] >= start - _PHONE_CONTEXT_WINDOW
+
+    def any_before(self, end: int, since: int) -> bool:
+        """A phone word ends before `end` and starts at or after `since`."""
+        index = bisect_right(self.ends, end) - 1
+        return index >= 0 and self.starts[index] >= since
 
 
 class _DigitGroup(NamedTuple):
@@ -222,19 +372,23 @@ def _digit_groups(text: str, candidate: re.Match[str]) -> list[_DigitGroup]:
     groups = []
     previous_end = candidate.start()
     for match in _DIGIT_GROUP_RE.finditer(text, candidate.start(), candidate.end()):
-        lead = text[previous_end : match.start()]
-        lead_start = next((previous_end + i for i, char in enumerate(lead) if char in "+("), match.start())
-        groups.append(_DigitGroup(match.start(), match.end(), match.group(), "+" in lead, lead_start))
+        start = match.start()
+        plus, paren = text.find("+", previous_end, start), text.find("(", previous_end, start)
+        lead_start = min(plus if plus >= 0 else start, paren if paren >= 0 else start)
+        groups.append(_DigitGroup(start, match.end(), match.group(), plus >= 0, lead_start))
         previous_end = match.end()
     return groups
 
 
-def _phones_in_candidate(text: str, candidate: re.Match[str]) -> Iterator[_Span]:
+def _phones_in_candidate(text: str, candidate: re.Match[str], words: _PhoneWords) -> Iterator[_Span]:
     """The longest runs of digit groups in a number-like stretch that form a phone number."""
     groups = _digit_groups(text, candidate)
     first = 0
     while first < len(groups):
-        found = _longest_phone_from(text, groups, first)
+        if not _may_start_phone(groups[first], words):
+            first += 1
+            continue
+        found = _longest_phone_from(text, groups, first, words)
         if found is None:
             first += 1
             continue
@@ -242,7 +396,13 @@ def _phones_in_candidate(text: str, candidate: re.Match[str]) -> Iterator[_Span]
         first = found[1] + 1
 
 
-def _longest_phone_from(text: str, groups: list[_DigitGroup], first: int) -> tuple[_Span, int] | None:
+def _may_start_phone(group: _DigitGroup, words: _PhoneWords) -> bool:
+    """Cheap test first: only `+`, a leading 0/9/2, or a phone word nearby can start a phone number
+    (keeps a megabyte of digit groups fast)."""
+    return group.plus_before or group.digits.startswith(_PHONE_WITHOUT_CONTEXT_STARTS) or words.near(group.lead_start)
+
+
+def _longest_phone_from(text: str, groups: list[_DigitGroup], first: int, words: _PhoneWords) -> tuple[_Span, int] | None:
     """The longest phone number made of groups `first..last`, and that `last`."""
     numbers: list[str] = []
     digits = ""
@@ -255,11 +415,13 @@ def _longest_phone_from(text: str, groups: list[_DigitGroup], first: int) -> tup
         numbers.append(digits)
     start = groups[first].lead_start
     for offset in range(len(numbers) - 1, -1, -1):
+        if len(numbers[offset]) < _MIN_PHONE_DIGITS:
+            break
         shape = _phone_shape(numbers[offset], groups[first].plus_before)
         if shape is None:
             continue
         end = _phone_end(text, start, groups[first + offset].end)
-        if _phone_fits_context(shape, text, start, end):
+        if _phone_fits_context(shape, text, start, end, words):
             return _Span(start, end, "phone"), first + offset
     return None
 
@@ -283,11 +445,11 @@ def _phone_shape(digits: str, international: bool) -> str | None:
     return "local" if _LOCAL_WITH_CONTEXT_RE.fullmatch(digits) else None
 
 
-def _phone_fits_context(shape: str, text: str, start: int, end: int) -> bool:
+def _phone_fits_context(shape: str, text: str, start: int, end: int, words: _PhoneWords) -> bool:
     """International numbers always count; local ones unless labelled as a reference or an amount."""
     if shape == "international":
         return True
-    if shape == "local" and not _has_phone_context(text, start):
+    if shape == "local" and not words.near(start):
         return False
     return not _is_reference_or_money(text, start, end)
 
@@ -308,11 +470,6 @@ def _is_bare_country_number(digits: str) -> bool:
         if digits.startswith(country_code):
             return bool(national.fullmatch(digits[len(country_code) :]))
     return False
-
-
-def _has_phone_context(text: str, start: int) -> bool:
-    window = text[max(0, start - _PHONE_CONTEXT_WINDOW) : start]
-    return bool(_PHONE_CONTEXT_RE.search(window))
 
 
 def _is_reference_or_money(text: str, start: int, end: int) -> bool:

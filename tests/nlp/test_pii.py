@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nlp.pii import PII_KINDS, MaskResult, mask_pii
+from tests.support.budget import run_within
 
 MASKED = [
     # Saudi mobiles in every way people type them
@@ -58,6 +59,26 @@ MASKED = [
     ("رقم الاقامة ٢٤٥٦٧٨٩٠١٢ ومع ذلك رفضوا", "رقم الاقامة [national_id] ومع ذلك رفضوا"),
     ("السجل المدني 1122334455.", "السجل المدني [national_id]."),
     ("الرقم القومي 29001011234567 اتسجل غلط", "الرقم القومي [national_id] اتسجل غلط"),
+    # payment cards (Luhn-valid, 13 to 19 digits), however they are grouped
+    ("انسحب مبلغ من بطاقتي 4111 1111 1111 1111 مرتين", "انسحب مبلغ من بطاقتي [card] مرتين"),
+    ("رقم البطاقة 5500-0000-0000-0004 والعملية مرفوضة", "رقم البطاقة [card] والعملية مرفوضة"),
+    ("بطاقة مدى ٤٤٦٢ ٠٣٠٠ ٠٠٠٠ ٠٠٠٠ انخصم منها", "بطاقة مدى [card] انخصم منها"),
+    ("amex 3782 822463 10005 charged twice", "amex [card] charged twice"),
+    ("البطاقة 5105105105105100 ما تنقبل في التطبيق", "البطاقة [card] ما تنقبل في التطبيق"),
+    ("فيزا 4111\u200b1111\u200b1111\u200b1111 انسرقت", "فيزا [card] انسرقت"),
+    # phone numbers split by invisible characters or an Arabic comma
+    ("جوالي 055\u200b123\u200b4567 كلموني", "جوالي [phone] كلموني"),
+    ("رقمي 050\u2060987\u20606543 واتساب", "رقمي [phone] واتساب"),
+    ("رقمي ٠٥٥،١٢٣،٤٥٦٧ لو سمحتوا", "رقمي [phone] لو سمحتوا"),
+    ("جوالي 0551234567، كلموني بعد العصر", "جوالي [phone]، كلموني بعد العصر"),
+    # a person's handle inside the post, and inside a link to their post or profile
+    ("اسألوا @ahmed_q1990 هو عنده نفس المشكلة", "اسألوا [handle] هو عنده نفس المشكلة"),
+    ("شكرا @نورة_العتيبي على المساعدة", "شكرا [handle] على المساعدة"),
+    ("شوفوا https://x.com/ahmed_q/status/1862001234567890123 نفس مشكلتي",
+     "شوفوا https://x.com/i/web/status/1862001234567890123 نفس مشكلتي"),
+    ("twitter.com/Noura_88/status/1862001234567890123?s=20 هذي تغريدتها",
+     "twitter.com/i/web/status/1862001234567890123?s=20 هذي تغريدتها"),
+    ("حسابه https://www.twitter.com/ahmed_q وما رد", "حسابه https://www.twitter.com/[handle] وما رد"),
 ]
 
 NOT_MASKED = [
@@ -92,6 +113,13 @@ NOT_MASKED = [
     "اتصلت على 920000000 ونص ساعة انتظار",
     "الرقم المجاني 8001234567 ما يرد",
     "ip الراوتر 192.168.1.1 ما يفتح",
+    # numbers shaped like a card that fail its checksum, or are labelled as an order
+    "الرقم التسلسلي 1234 5678 9012 3456 مكتوب على الكرتون",
+    "رقم الطلب 4111111111111111 وما وصل",
+    # links to X that name no person
+    "https://x.com/i/web/status/1862001234567890123 هذا الرابط",
+    "https://x.com/search?q=سهم شوفوا البحث",
+    "https://x.com/hashtag/سهم_للاتصالات",
 ]
 
 
@@ -108,8 +136,10 @@ def test_prices_dates_references_and_versions_are_left_as_written(post: str) -> 
 
 
 def test_counts_say_how_many_of_each_kind_were_masked() -> None:
-    post = "جوالي 0551234567 او 0559876543 وايميلي ahmed@gmail.com والايبان SA0380000000608010167519 وهويتي 1098765432"
-    assert mask_pii(post).counts == {"phone": 2, "email": 1, "iban": 1, "national_id": 1}
+    post = ("جوالي 0551234567 او 0559876543 وايميلي ahmed@gmail.com والايبان SA0380000000608010167519 وهويتي 1098765432"
+            " وبطاقتي 4111 1111 1111 1111 واسألوا @ahmed_q")
+    counts = {"phone": 2, "email": 1, "iban": 1, "national_id": 1, "card": 1, "handle": 1}
+    assert mask_pii(post).counts == counts
 
 
 def test_counts_always_name_every_kind() -> None:
@@ -125,8 +155,20 @@ def test_digits_inside_an_email_are_part_of_the_email_not_a_phone() -> None:
 
 
 def test_handles_are_not_mistaken_for_email_addresses() -> None:
-    post = "@SahmCare رقمي 0551234567 وما أحد رد"
-    assert mask_pii(post).text == "@SahmCare رقمي [phone] وما أحد رد"
+    post = "@ahmed_q رقمي 0551234567 وما أحد رد"
+    assert mask_pii(post).text == "[handle] رقمي [phone] وما أحد رد"
+
+
+def test_a_brand_handle_is_the_brand_not_a_person_and_stays() -> None:
+    post = "@SahmCare @sahmtelecom ردوا على @ahmed_q https://x.com/SahmCare/status/1862001234567890123"
+    result = mask_pii(post, keep_handles=["@SahmCare", "SahmTelecom"])
+    assert result.text == "@SahmCare @sahmtelecom ردوا على [handle] https://x.com/SahmCare/status/1862001234567890123"
+    assert result.counts["handle"] == 1
+
+
+def test_a_handle_inside_a_card_like_number_link_is_masked_without_touching_the_status_id() -> None:
+    post = "https://x.com/ahmed_q/status/4111111111111111"
+    assert mask_pii(post).text == "https://x.com/i/web/status/4111111111111111"
 
 
 def test_a_phone_followed_by_an_unrelated_number_masks_only_the_phone() -> None:
@@ -165,3 +207,20 @@ def test_mask_result_is_returned_for_empty_text() -> None:
 def test_non_text_input_is_refused_with_its_type() -> None:
     with pytest.raises(TypeError, match="int"):
         mask_pii(551234567)  # type: ignore[arg-type]
+
+
+def test_a_profile_link_at_the_end_of_a_sentence_loses_its_handle() -> None:
+    assert mask_pii("تابعوا x.com/Noura_88.").text == "تابعوا x.com/[handle]."
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "5 " * 100_000,  # a hundred thousand one-digit groups: one phone candidate
+        "4111-" * 40_000 + "x",  # card-like groups with a letter glued at the end
+        "رقمي 0" + " 5" * 100_000,  # a phone word, then digit groups
+    ],
+)
+def test_long_runs_of_digit_groups_are_masked_within_a_budget(post: str) -> None:
+    result, _ = run_within(5, mask_pii, post)
+    assert len(result.text) <= len(post)
