@@ -119,6 +119,11 @@ class BrandMatcher:
         }
         self._handle_re = _handle_pattern(self._handles)
 
+    @property
+    def handles(self) -> frozenset[str]:
+        """Every configured brand's own handles (casefolded, without `@`): the brand, not a person."""
+        return frozenset(self._handles)
+
     @classmethod
     def from_brands(cls, brands: Iterable[Any]) -> BrandMatcher:
         """A matcher from `BrandRule`s or configured brands (converted with `BrandRule.from_config`)."""

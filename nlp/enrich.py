@@ -79,7 +79,8 @@ def enrich_file(
     """Stream `raw_path` into `out_path`: tag language, match brands (dropping mentions of none),
     mask PII in `text` and `title`, classify into `nlp` when a classifier is given.
 
-    Invalid lines go to `rejects_path` (default `OUT.rejects.jsonl`) with file, line and reason.
+    Invalid lines go to `rejects_path` (default `OUT.rejects.jsonl`) with file, line and reason, the line
+    itself PII-masked as text (a line that is not JSON still holds a post). Brand handles are not masked.
     Both files appear atomically, so re-running the same input yields the same bytes.
     """
     raw_path, out_path = Path(raw_path), Path(out_path)
@@ -169,7 +170,7 @@ class _EnrichStage:
         return record
 
     def _masked(self, text: str) -> str:
-        result = mask_pii(text)
+        result = mask_pii(text, keep_handles=self.matcher.handles)
         for kind, count in result.counts.items():
             self.summary.pii_masked[kind] += count
         return result.text
@@ -194,7 +195,7 @@ class _EnrichStage:
             "file": str(self.raw_path),
             "line": line_number,
             "reason": reason,
-            "raw": line.rstrip(b"\r\n").decode("utf-8", "backslashreplace"),
+            "raw": self._masked(line.rstrip(b"\r\n").decode("utf-8", "backslashreplace")),
         }
         self.rejects_out.write(_json_line(rejection))
         self.summary.rejected += 1

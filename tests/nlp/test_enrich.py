@@ -127,7 +127,7 @@ def test_mentions_get_language_brands_and_masked_pii(raw_file: Path, tmp_path: P
     assert records["m07"]["brands"] == [{"id": "najm", "alias": "نجم موبايل", "role": "competitor"}]
     assert records["m09"]["brands"] == [{"id": "sahm", "alias": "سهم للاتصالات", "role": "brand"}]
     assert "nlp" not in records["m01"]
-    assert summary.pii_masked == {"phone": 1, "email": 1, "iban": 1, "national_id": 0}
+    assert summary.pii_masked == {"phone": 1, "email": 1, "iban": 1, "national_id": 0, "card": 0, "handle": 0}
 
 
 def test_mentions_naming_no_brand_are_dropped_with_a_counted_reason(raw_file: Path, tmp_path: Path) -> None:
@@ -309,3 +309,29 @@ def test_the_enrich_command_names_a_missing_input(tmp_path: Path, capsys) -> Non
     missing = tmp_path / "raw" / "nothing.jsonl"
     assert nabd_main(["enrich", "--input", str(missing), "--output", str(tmp_path / "o.jsonl"), "--no-model"]) == 1
     assert f"raw mention file {missing} does not exist" in capsys.readouterr().err
+
+
+def test_a_person_s_handle_is_masked_but_the_brand_handle_stays_and_still_names_the_brand(tmp_path: Path) -> None:
+    raw = write_raw(tmp_path / "raw.jsonl", [
+        mention("m01", "@SahmCare @ahmed_q1990 عنده نفس المشكلة https://x.com/ahmed_q1990/status/1862001234567890123"),
+        mention("m02", "@sahmtelecom وين الرد يا جماعة"),
+    ])
+    summary = enrich_file(raw, tmp_path / "out.jsonl", brands=BRANDS)
+    records = read_jsonl(tmp_path / "out.jsonl")
+    assert records[0]["text"] == "@SahmCare [handle] عنده نفس المشكلة https://x.com/i/web/status/1862001234567890123"
+    assert records[1]["text"] == "@sahmtelecom وين الرد يا جماعة"
+    assert [record["brands"][0]["alias"] for record in records] == ["@SahmCare", "@sahmtelecom"]
+    assert summary.pii_masked["handle"] == 2
+
+
+def test_a_rejected_line_is_kept_with_its_pii_masked_and_readable_by_its_owner_only(tmp_path: Path) -> None:
+    raw = write_raw(tmp_path / "raw.jsonl", [
+        mention("m01", "سهم موبايل ما عندهم تغطية"),
+        '{"id": "m02", "text": "سهم خصم مرتين من بطاقتي ٤١١١ ١١١١ ١١١١ ١١١١ كلموني 0551234567 او @noura_q',
+    ])
+    enrich_file(raw, tmp_path / "out.jsonl", brands=BRANDS)
+    rejects_file = tmp_path / "out.rejects.jsonl"
+    [reject] = read_jsonl(rejects_file)
+    assert reject["raw"] == '{"id": "m02", "text": "سهم خصم مرتين من بطاقتي [card] كلموني [phone] او [handle]'
+    assert "0551234567" not in rejects_file.read_text(encoding="utf-8")
+    assert rejects_file.stat().st_mode & 0o777 == 0o600
