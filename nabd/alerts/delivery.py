@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
 
-from nabd.alerts.message import AlertMessage
+from nabd.alerts.message import AlertMessage, safe_alert
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _send(channel, alert: dict, message: AlertMessage, settings, secret) -> None
     url = secret(channel.url_env)
     if not url:
         raise PermanentFailure(f"environment variable {channel.url_env} (the webhook URL) is not set")
-    payload = {"text": message.slack_text} if channel.type == "slack" else {"alert": alert, "text": message.text}
+    payload = {"text": message.slack_text} if channel.type == "slack" else {"alert": safe_alert(alert), "text": message.text}
     _post_json(url, payload)
 
 

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
+from nabd.report.posts import safe_url
 from nlp.normalize import remove_invisible_controls
 
 EXCERPT_CHARS = 200
+EVIDENCE_CHARS = 500
 # Slack reads <…> as links and mentions (`<!channel>` pings everyone) and &…; as entities.
 SLACK_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+# Words that ping a whole channel in Slack-compatible chats (Mattermost and Rocket.Chat read them in plain
+# text): their `@` becomes a full-width `＠`, which reads the same and pings no one.
+_CHANNEL_PINGS_RE = re.compile(r"@(here|channel|everyone|all)(?!\w)", re.IGNORECASE)
+# Tags are dropped (what they enclose stays as text); a lone `<` or `>` becomes `‹` `›`, so no receiver
+# that renders HTML finds a tag. Linear: `[^<>]*` stops at the next bracket.
+_TAG_RE = re.compile(r"<[^<>]*>")
+_ANGLE_BRACKETS = str.maketrans("<>", "‹›")
+# Links with a scheme other than http(s) that a receiver might make clickable.
+_UNSAFE_LINK_RE = re.compile(r"(?<![a-z])(?:javascript|vbscript|livescript|data(?=\s*:\s*\w+/)|file)\s*:\S*",
+                             re.IGNORECASE)
+UNSAFE_LINK = "[link removed]"
 
 
 @dataclass(frozen=True)
@@ -24,16 +39,37 @@ class AlertMessage:
 
 
 def slack_escape(text: str) -> str:
-    """Text as Slack shows it literally: no links, mentions or entities smuggled in by a post."""
+    """Text as Slack shows it literally: no links, mentions, channel pings or entities smuggled in by a post."""
     for raw, escaped in SLACK_ESCAPES:
         text = text.replace(raw, escaped)
-    return text
+    return _CHANNEL_PINGS_RE.sub("＠\\1", text)
+
+
+def plain_text(text: object) -> str:
+    """A post's text made safe for any receiver: no bidi, zero-width or control characters, no HTML tags,
+    no `javascript:`-style links; on one line."""
+    text = remove_invisible_controls(str(text or "")).replace("\u200d", "")
+    text = "".join(" " if unicodedata.category(char) in ("Cc", "Cf") else char for char in text)
+    text = _UNSAFE_LINK_RE.sub(UNSAFE_LINK, _TAG_RE.sub(" ", text)).translate(_ANGLE_BRACKETS)
+    return " ".join(text.split())
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """A post's text on one line, without bidi or zero-width controls, cut at `limit` characters."""
-    flat = " ".join(remove_invisible_controls(text or "").split())
+    """A post's text on one line, made safe (`plain_text`), cut at `limit` characters."""
+    flat = plain_text(text)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def safe_alert(alert: dict) -> dict:
+    """The alert document as a generic webhook receives it: post texts and terms `plain_text`, links
+    only when they are absolute http(s) URLs (else None)."""
+    safe = dict(alert)
+    safe["top_terms"] = [plain_text(term) for term in alert.get("top_terms", [])]
+    safe["evidence_mentions"] = [
+        {**post, "text": excerpt(post.get("text"), EVIDENCE_CHARS), "url": safe_url(post.get("url"))}
+        for post in alert.get("evidence_mentions", [])
+    ]
+    return safe
 
 
 def alert_message(brand, alert: dict) -> AlertMessage:
@@ -52,6 +88,6 @@ def alert_message(brand, alert: dict) -> AlertMessage:
         "Top terms: " + (", ".join(excerpt(term, 40) for term in alert["top_terms"]) or "none"),
         "Most engaged negative posts:",
     ]
-    lines += [f"  • {post['url'] or post['id']} ({post['engagement']}): {excerpt(post['text'])}"
+    lines += [f"  • {safe_url(post['url']) or excerpt(post['id'], 64)} ({post['engagement']}): {excerpt(post['text'])}"
               for post in alert["evidence_mentions"]]
     return AlertMessage(subject=excerpt(subject, 250), text="\n".join(lines))

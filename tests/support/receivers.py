@@ -110,6 +110,7 @@ class Post:
     path: str
     headers: dict
     body: dict
+    raw: bytes = b""  # the bytes as received
 
 
 @dataclass
@@ -134,8 +135,8 @@ def start_webhook_receiver() -> WebhookReceiver:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(length).decode("utf-8"))
-            receiver.posts.append(Post(self.path, dict(self.headers), body))
+            raw = self.rfile.read(length)
+            receiver.posts.append(Post(self.path, dict(self.headers), json.loads(raw.decode("utf-8")), raw))
             status = receiver.statuses.popleft() if receiver.statuses else 200
             self.send_response(status)
             self.send_header("Content-Length", "2")
