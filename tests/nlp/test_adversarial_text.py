@@ -1,0 +1,114 @@
+"""No text stalls or breaks the text functions: random and adversarial Unicode (long runs without spaces, bidi
+and zero-width controls, combining marks, mixed scripts, lone surrogates) under a per-call budget.
+
+A guard against super-linear work, not a speed test: the budgets are many times what linear work takes
+(speed is measured by bench/adversarial_text.py, docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from config import load_config
+from nabd.alerts.message import plain_text, slack_escape
+from nlp.brands import BrandMatcher
+from nlp.complaints.matcher import TopicMatcher
+from nlp.enrich import enrich_file
+from nlp.lang import LANG_TAGS, detect_lang
+from nlp.normalize import normalize_for_matching, normalize_for_model
+from nlp.pii import mask_pii
+from tests.support.budget import run_within
+
+REPO = Path(__file__).resolve().parents[2]
+BRANDS = BrandMatcher.from_brands(load_config(REPO / "config").brands)
+TOPICS = TopicMatcher.from_file(REPO / "config" / "topics.yaml")
+
+# The pieces hostile or broken posts are made of.
+ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئةى"
+PIECES = [
+    *ARABIC, *"abcxyzSAHM", *"0123456789", *"٠١٢٣٤٥٦٧٨٩۰۵", *" \t\n@#._-+():/،؛?!%$",
+    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad",  # zero-width
+    "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
+    "\u0651", "\u064b", "\u0670", "\u0301", "\u0640",  # combining marks, tatweel
+    "ﻻ", "😂", "👍🏽", "👨‍👩‍👧", "\u20e3", "中", "Ж", "\ud800", "\udfff", "\ud83d",  # lone surrogates, as JSON can carry
+    "سهم", "@SahmCare", "@ahmed_q", "ahmed@", "x.com/", "https://", "www.", "جوالي ", "4111 ", "0551234567",
+    "التوصيل ", "متأخر ", "ما ", "#سهم_للاتصالات", "<script>", "javascript:", "@here",
+]
+fragments = st.lists(st.sampled_from(PIECES), min_size=1, max_size=12).map("".join)
+# A random post, or a fragment repeated into a long run (up to tens of thousands of characters).
+posts = st.one_of(
+    st.text(st.characters(codec=None), max_size=400),
+    st.lists(st.sampled_from(PIECES), max_size=200).map("".join),
+    st.tuples(fragments, st.integers(1, 1500)).map(lambda piece: piece[0] * piece[1]),
+)
+FUZZ = settings(max_examples=15, deadline=timedelta(seconds=3), suppress_health_check=[HealthCheck.too_slow],
+                derandomize=True)
+
+
+def enrichment_steps(text: str) -> tuple:
+    """What enrichment and the classifier's text preparation do to one post's text."""
+    return (
+        BRANDS.match_with_exclusions(text), mask_pii(text, keep_handles=BRANDS.handles), detect_lang(text),
+        normalize_for_matching(text), normalize_for_model(text), TOPICS.match(text),
+        plain_text(text), slack_escape(text),
+    )
+
+
+@FUZZ
+@given(posts)
+def test_every_text_function_takes_any_post_without_error(post: str) -> None:
+    matches, masked, lang, *_ = enrichment_steps(post)
+    assert lang in LANG_TAGS
+    assert all(brand["id"] in {rule.id for rule in BRANDS.rules} for brand in matches.brands)
+    assert len(masked.text) <= len(post) + 8 * masked.total
+
+
+@FUZZ
+@given(posts)
+def test_masking_twice_changes_nothing_more(post: str) -> None:
+    once = mask_pii(post, keep_handles=BRANDS.handles).text
+    assert mask_pii(once, keep_handles=BRANDS.handles).text == once
+
+
+@FUZZ
+@given(posts)
+def test_an_alert_excerpt_holds_no_bidi_control_tag_or_script_link(post: str) -> None:
+    safe = plain_text(post)
+    assert not set(safe) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u200b<>")
+    assert "javascript:" not in safe.lower()
+
+
+ONE_MEGABYTE = 1_000_000
+# Runs without spaces at the full megabyte; shapes made of many short words (each word costs the brand
+# matcher a few microseconds) at a fifth of it, to keep the suite fast.
+ADVERSARIAL = {
+    "one word of a million letters": "سهم " + "ا" * ONE_MEGABYTE,
+    "a letter under a million combining marks": "سهم ب" + "\u0651" * ONE_MEGABYTE,
+    "one-digit groups": "سهم " + "5 " * (ONE_MEGABYTE // 10),
+    "a brand handle and name repeated": "@SahmCare سهم " * (ONE_MEGABYTE // 65),
+    "bidi and zero-width controls between letters": "سهم " + "س\u200bه\u202eم\u2066\u200f\u2069 " * (ONE_MEGABYTE // 50),
+}
+
+
+@pytest.mark.parametrize("text", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
+def test_a_one_megabyte_adversarial_post_is_enriched_within_a_generous_budget(text: str) -> None:
+    def enrich_one(text: str) -> tuple:
+        return (BRANDS.match(text), mask_pii(text, keep_handles=BRANDS.handles).total, detect_lang(text))
+
+    (brands, _, lang), _ = run_within(10, enrich_one, text)
+    assert [brand["id"] for brand in brands] == ["sahm"] and lang in LANG_TAGS
+
+
+def test_a_file_of_hostile_posts_is_enriched_and_a_lone_surrogate_only_rejects_its_line(tmp_path: Path) -> None:
+    lines = [json.dumps({"id": f"m{number}", "text": f"سهم {text}"}, ensure_ascii=True)
+             for number, text in enumerate(["\ud83d وين الرد", "ا" * 50_000, "5 " * 20_000, "\u202eسهم\u2066 ما يرد"])]
+    raw = tmp_path / "raw.jsonl"
+    raw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary, _ = run_within(10, partial(enrich_file, brands=BRANDS), raw, tmp_path / "out.jsonl")
+    assert (summary.written, summary.rejected) == (3, 1)
