@@ -54,7 +54,7 @@ _MAX_CARD_GROUPS = 6
 
 # An @handle in the text (not the `@` of an e-mail address, which is masked first), and a link to an X
 # (Twitter) post or profile, whose path names its author. Paths of X that are not accounts stay.
-_HANDLE_RE = re.compile(r"(?<![\w@.])@(\w+)")
+_HANDLE_RE = re.compile(r"(?<![\w@.])@(\w+)(?!@)")  # `@a@b` is no handle (and masking stays idempotent)
 _X_LINK_RE = re.compile(
     r"(?<![\w.])((?:https?://)?(?:www\.|mobile\.)?(?:x|twitter)\.com/)(\w{1,50})(?!\w)(?:/status(?:es)?/([0-9]+))?",
     re.IGNORECASE,

@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from config import load_config
@@ -48,7 +48,7 @@ posts = st.one_of(
     st.tuples(fragments, st.integers(1, 1500)).map(lambda piece: piece[0] * piece[1]),
 )
 FUZZ = settings(max_examples=15, deadline=timedelta(seconds=3), suppress_health_check=[HealthCheck.too_slow],
-                derandomize=True)
+                derandomize=True, database=None)
 
 
 def enrichment_steps(text: str) -> tuple:
@@ -71,6 +71,7 @@ def test_every_text_function_takes_any_post_without_error(post: str) -> None:
 
 @FUZZ
 @given(posts)
+@example("@0@0")  # found by this test: the second `@0` followed the mask's `]` once the first was masked
 def test_masking_twice_changes_nothing_more(post: str) -> None:
     once = mask_pii(post, keep_handles=BRANDS.handles).text
     assert mask_pii(once, keep_handles=BRANDS.handles).text == once
