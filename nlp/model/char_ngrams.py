@@ -111,12 +111,15 @@ class CharNgramModel:
         rows, columns, values = self._weighted(counts.row.astype(np.int64), counts.col.astype(np.int64), counts.data)
         return sparse.csr_matrix((values.astype(np.float32), (rows, columns)), shape=(counts.shape[0], len(self.buckets)))
 
-    def logits(self, normalized: Sequence[str]) -> np.ndarray:
+    def logits(self, normalized: Sequence[str], counts: tuple | None = None,
+               labels: Sequence[int] | None = None) -> np.ndarray:
         """`features(...) @ coef + intercept` for texts given as `normalize_for_model` made them
-        (texts × labels), in plain numpy (no sparse matrices on the classification path)."""
-        rows, columns, values = self._weighted(*ngram_counts(normalized))
+        (texts × labels), in plain numpy (no sparse matrices on the classification path).
+        `counts`: their `ngram_counts`, when the caller has them already; `labels`: only these
+        columns (the others are left at their intercept)."""
+        rows, columns, values = self._weighted(*(ngram_counts(normalized) if counts is None else counts))
         logits = np.tile(self.intercept.astype(np.float64), (len(normalized), 1))
-        for label in range(len(self.labels)):
+        for label in range(len(self.labels)) if labels is None else labels:
             logits[:, label] += np.bincount(rows, weights=values * self.coef[columns, label], minlength=len(normalized))
         return logits
 

@@ -45,9 +45,10 @@ class ClassNgramChannel:
     model: CharNgramModel
     heads: dict[str, dict]  # name -> {"labels": [...], "start": int, "blend": float}
 
-    def probabilities(self, normalized: Sequence[str]) -> dict[str, np.ndarray]:
-        """Softmax per head over its columns, for texts given as `normalize_for_model` made them."""
-        logits = self.model.logits(normalized)
+    def probabilities(self, normalized: Sequence[str], counts: tuple | None = None) -> dict[str, np.ndarray]:
+        """Softmax per head over its columns, for texts given as `normalize_for_model` made them
+        (`counts`: their `ngram_counts`, when the caller has them)."""
+        logits = self.model.logits(normalized, counts)
         result = {}
         for name, head in self.heads.items():
             block = logits[:, head["start"]:head["start"] + len(head["labels"])]
@@ -55,11 +56,11 @@ class ClassNgramChannel:
             result[name] = (block / block.sum(axis=1, keepdims=True)).astype(np.float32)
         return result
 
-    def blend_into(self, probabilities: dict[str, np.ndarray], normalized: Sequence[str]) -> None:
+    def blend_into(self, probabilities: dict[str, np.ndarray], normalized: Sequence[str], counts: tuple | None = None) -> None:
         """Blend the channel into the transformer's probabilities of the heads it has a weight for."""
         if not any(head["blend"] > 0 for head in self.heads.values()) or not len(normalized):
             return
-        channel = self.probabilities(normalized)
+        channel = self.probabilities(normalized, counts)
         for name, head in self.heads.items():
             if head["blend"] > 0 and name in probabilities:
                 probabilities[name] = (1 - head["blend"]) * probabilities[name] + head["blend"] * channel[name]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.model import dialect_calibration
-from nlp.model.char_ngrams import CHAR_NGRAMS_FILE
+from nlp.model.char_ngrams import CHAR_NGRAMS_FILE, ngram_counts
 from nlp.model.class_ngrams import CLASS_NGRAMS_FILE, ClassNgramChannel
 from nlp.model.model_config import CONFIG_FILE, ServingConfig
 from nlp.model.tokenizer import ModelTokenizer
@@ -101,11 +101,12 @@ class Classifier:
             input_ids, attention_mask = _pad([encoded[index] for index in batch], self.tokenizer.pad_token_id)
             for name, logits in self.runner(input_ids, attention_mask).items():
                 probabilities[name][batch] = _sigmoid(logits) if name in self.multilabel else _softmax(logits)
+        counts = ngram_counts(normalized) if self.class_ngrams is not None or self.spam_model is not None else None
         if self.class_ngrams is not None:
-            self.class_ngrams.blend_into(probabilities, normalized)
+            self.class_ngrams.blend_into(probabilities, normalized, counts)
         probabilities["dialect"] = dialect_calibration.apply(probabilities["dialect"], self.dialect_bias)
         records = [self._nlp_record(probabilities, row) for row in range(len(texts))]
-        spam_reasons = self._spam_v2(texts, normalized, probabilities)
+        spam_reasons = self._spam_v2(texts, normalized, probabilities, counts)
         if "complaint" in self.head_labels:
             complaints = probabilities["complaint"][:, 0] >= self.thresholds["complaint"][0]
             if self.char_ngrams is not None and complaints.any():  # only complaints get topics
@@ -120,12 +121,13 @@ class Classifier:
                     record["spam_reason"] = spam_reasons[row] if record["spam"] else None
         return records
 
-    def _spam_v2(self, texts: Sequence[str], normalized: list[str], probabilities: dict[str, np.ndarray]) -> list[str] | None:
+    def _spam_v2(self, texts: Sequence[str], normalized: list[str], probabilities: dict[str, np.ndarray],
+                 counts: tuple | None) -> list[str | None] | None:
         """With a spam head v2, replace the transformer's spam probability by the v2 model's (which
         reads it) and return the kind of spam of each text; None without one."""
         if self.spam_model is None or "spam" not in probabilities:
             return None
-        spam, reasons = self.spam_model.score(texts, normalized, probabilities["spam"][:, 0])
+        spam, reasons = self.spam_model.score(texts, normalized, probabilities["spam"][:, 0], counts)
         probabilities["spam"][:, 0] = spam
         return reasons
 

@@ -17,6 +17,9 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _PHONE_RE = re.compile(r"\+?\d{8,}")  # after spaces, dashes and dots between digits are removed
 _PHONE_GLUE_RE = re.compile(r"(?<=\d)[\s\-.\u200b\u200c\u200d\u2060]+(?=\d)")
 _RETWEET_RE = re.compile(r"\s*RT\s+@\w+")
+_EASTERN_DIGIT_RE = re.compile(r"[٠-٩۰-۹]")
+_NOT_DIGIT_RE = re.compile(r"[^0-9]+")
+_NOT_LATIN_RE = re.compile(r"[^A-Za-z]+")
 MAX_CHARS = 20_000  # a post longer than this is measured on its first 20,000 characters
 
 
@@ -27,7 +30,7 @@ def shape_features(texts: Sequence[str]) -> np.ndarray:
 
 def _shape(text: str) -> list[float]:
     length = max(len(text), 1)
-    digits = text.translate(_DIGITS)
+    digits = text.translate(_DIGITS) if _EASTERN_DIGIT_RE.search(text) else text
     without_urls = _URL_RE.sub(" ", digits)
     compact = _PHONE_GLUE_RE.sub("", without_urls)
     return [
@@ -36,8 +39,8 @@ def _shape(text: str) -> list[float]:
         float(min(len(_MENTION_RE.findall(text)), 10)),
         float(min(len(_HASHTAG_RE.findall(text)), 10)),
         float(bool(_PHONE_RE.search(compact))),
-        sum(char.isdigit() for char in without_urls) / length,
-        sum("a" <= char.lower() <= "z" for char in without_urls) / length,
+        len(_NOT_DIGIT_RE.sub("", without_urls)) / length,
+        len(_NOT_LATIN_RE.sub("", without_urls)) / length,
         float(min(text.count("\n"), 20)),
         float(bool(_RETWEET_RE.match(text))),
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.model.char_ngrams import CharNgramModel, CharNgramsError
+from nlp.model.char_ngrams import CharNgramModel, CharNgramsError, ngram_counts
 from nlp.spam.data import SPAM_REASONS
 from nlp.spam.features import SHAPE_FEATURES, shape_features
 
@@ -44,15 +44,24 @@ class SpamScorer:
     threshold: float
     reasons: tuple[str, ...] = SPAM_REASONS
 
-    def score(self, texts: Sequence[str], normalized: Sequence[str], head_probability: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """The spam probability of each text and its most likely kind of spam."""
+    def score(self, texts: Sequence[str], normalized: Sequence[str], head_probability: np.ndarray,
+              counts: tuple | None = None) -> tuple[np.ndarray, list[str | None]]:
+        """The spam probability of each text and, for those at or above the threshold, the most
+        likely kind of spam (None for the others). `counts`: the texts' `ngram_counts`, if known."""
         if not len(texts):
             return np.zeros(0, dtype=np.float32), []
-        logits = self.ngrams.logits(normalized)
-        features = (stack_features(texts, head_probability, logits[:, 0]) - self.mean) / self.scale
-        probability = 1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))
-        kinds = np.argmax(logits[:, 1:], axis=1)
-        return probability.astype(np.float32), [self.reasons[kind] for kind in kinds]
+        counts = ngram_counts(normalized) if counts is None else counts
+        spam_logit = self.ngrams.logits(normalized, counts, labels=[0])[:, 0]
+        features = (stack_features(texts, head_probability, spam_logit) - self.mean) / self.scale
+        probability = (1.0 / (1.0 + np.exp(-(features @ self.coef + self.intercept)))).astype(np.float32)
+        kinds: list[str | None] = [None] * len(texts)
+        flagged = np.flatnonzero(probability >= self.threshold)
+        if len(flagged):
+            chosen = [normalized[row] for row in flagged]
+            logits = self.ngrams.logits(chosen, labels=range(1, 1 + len(self.reasons)))
+            for row, kind in zip(flagged, np.argmax(logits[:, 1:], axis=1)):
+                kinds[row] = self.reasons[kind]
+        return probability, kinds
 
     def save(self, model_dir: Path, provenance: dict) -> None:
         self.ngrams.save(Path(model_dir) / SPAM_NGRAMS_FILE)

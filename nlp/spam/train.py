@@ -14,7 +14,7 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ class SpamFitArguments:
     max_genuine_removed: float = 0.02  # out of fold; the hold-out target is 0.03
     ngram_c: tuple[float, ...] = (1.0, 3.0, 10.0)
     stack_c: float = 1.0
-    extra: dict = field(default_factory=dict)
+    model_version: str | None = None  # the version the model directory carries from now on (default: kept)
 
 
 def run_spam_fit(args: SpamFitArguments) -> dict:
@@ -73,6 +73,8 @@ def run_spam_fit(args: SpamFitArguments) -> dict:
     scorer = _final_scorer(train, counts, gold, best, args.stack_c)
     provenance = _provenance(args, labels)
     scorer.save(Path(args.model_dir), provenance)
+    if args.model_version:
+        _set_version(Path(args.model_dir), args.model_version)
     report = {
         "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "arguments": {key: str(value) if isinstance(value, Path) else value for key, value in asdict(args).items()},
@@ -182,7 +184,7 @@ def holdout_metrics(classifier, holdout: list[SpamLabel]) -> dict:
     if reasons and "spam_reason" in records[0]:
         metrics["reason_accuracy"] = round(sum(gold_reason == said for gold_reason, said in reasons) / len(reasons), 4)
     drawn = {}
-    for name in ("flagged", "unflagged"):
+    for name in sorted({label.drawn for label in holdout if label.drawn}):
         rows = np.array([label.drawn == name for label in holdout])
         if rows.any():
             drawn[name] = {"posts": int(rows.sum()), "spam": int(gold[rows].sum()),
@@ -198,13 +200,24 @@ def _provenance(args: SpamFitArguments, labels: list[SpamLabel]) -> dict:
             "fitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
+def _set_version(model_dir: Path, version: str) -> None:
+    """The new version in config.json (every mention's `nlp.model.version`) and the card's title."""
+    from nlp.model.complaint_card import set_card_version
+
+    path = model_dir / "config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config["model_version"] = version
+    path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    set_card_version(model_dir / "MODEL.md", config.get("model_name", model_dir.name), version)
+
+
 def _record(model_dir: Path, report: dict) -> None:
     from nlp.model.complaint_card import replace_card_section
 
     path = model_dir / "metrics.json"
     metrics = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     metrics["spam_model"] = report
-    path.write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     replace_card_section(model_dir / "MODEL.md", CARD_START, CARD_END, card_lines(report))
 
 

@@ -95,16 +95,17 @@ def test_train_refuses_a_base_model_that_is_not_a_checkpoint(tmp_path):
         run_nabd(["train", "--base-model", str(tmp_path)])
 
 
-def test_the_full_recipe_ends_with_the_complaint_heads_and_a_base_model_skips_pretraining(tiny_model_dir):
+def test_the_full_recipe_ends_with_the_complaint_heads_and_the_spam_model_and_a_base_model_skips_pretraining(
+        tiny_model_dir):
     import argparse
 
     from nlp.cli import TRAIN_STEPS, _train_steps
 
-    assert TRAIN_STEPS[-1] == "heads"
+    assert TRAIN_STEPS[-2:] == ("heads", "spam")
     args = argparse.Namespace(steps=None, encoder="e5-small", base_model=None)
-    assert _train_steps(args) == ["student", "finetune", "calibrate", "heads"]
+    assert _train_steps(args) == ["student", "finetune", "calibrate", "heads", "spam"]
     args = argparse.Namespace(steps=None, encoder="scratch", base_model=None)
-    assert _train_steps(args) == ["tokenizer", "pretrain", "finetune", "calibrate", "heads"]
+    assert _train_steps(args) == ["tokenizer", "pretrain", "finetune", "calibrate", "heads", "spam"]
     args = argparse.Namespace(steps="student,finetune,calibrate,heads", encoder="e5-small", base_model=tiny_model_dir)
     assert _train_steps(args) == ["finetune", "calibrate", "heads"]
     args = argparse.Namespace(steps="tokenizer,pretrain", encoder="scratch", base_model=None)
