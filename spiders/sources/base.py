@@ -28,6 +28,9 @@ class MentionSpider(scrapy.Spider):
     source: str = ""
     interval_start: datetime | None = None
     interval_end: datetime | None = None
+    # Whether authors may be named (settings.yaml privacy.show_author_names, per source): when not, a
+    # spider stores nothing that names the author but the handle the pseudonymizing pipeline replaces.
+    keep_author_names: bool = False
 
     def __init__(
         self,
@@ -52,6 +55,7 @@ class MentionSpider(scrapy.Spider):
             value = crawler.settings.get(setting)
             if value:
                 setattr(spider, attribute, parse_timestamp(value))
+        spider.keep_author_names = crawler.settings.getbool("NABD_KEEP_AUTHOR_NAMES")
         return spider
 
     def in_interval(self, moment: datetime) -> bool:

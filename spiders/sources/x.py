@@ -19,6 +19,8 @@ from spiders.sources.base import API_META, MentionSpider
 TWEET_FIELDS = "created_at,public_metrics,conversation_id,referenced_tweets,lang,author_id,note_tweet"
 USER_FIELDS = "username,name,public_metrics,verified"
 TWEET_URL = "https://x.com/{username}/status/{id}"
+# The same post without its author's handle (X resolves it): the link stored when authors are not named.
+ANONYMOUS_TWEET_URL = "https://x.com/i/web/status/{id}"
 # The API refuses an end_time closer than 10 seconds to its own clock.
 END_TIME_MARGIN = timedelta(seconds=30)
 REMAINING_HEADER, RESET_HEADER = b"x-rate-limit-remaining", b"x-rate-limit-reset"
@@ -95,7 +97,7 @@ class XSpider(MentionSpider):
         return new_mention(
             self.source,
             str(tweet.get("id") or ""),
-            url=TWEET_URL.format(username=user.get("username") or "i/web", id=tweet.get("id")),
+            url=tweet_url(tweet.get("id"), user.get("username"), named=self.keep_author_names),
             query=brand,
             title=None,
             text=note.get("text") or tweet.get("text") or "",
@@ -107,6 +109,13 @@ class XSpider(MentionSpider):
             collected_at=self.collected_now(),
             **{"@timestamp": tweet.get("created_at")},
         )
+
+
+def tweet_url(tweet_id: Any, username: Any, *, named: bool) -> str:
+    """The post's link: with its author's handle only when authors may be named, else `x.com/i/web/status/<id>`."""
+    if named and isinstance(username, str) and username:
+        return TWEET_URL.format(username=username, id=tweet_id)
+    return ANONYMOUS_TWEET_URL.format(id=tweet_id)
 
 
 def brand_query(names: list[str], options: dict[str, Any]) -> str:

@@ -21,19 +21,29 @@ def test_a_brand_query_names_every_alias_and_handle_in_the_configured_languages_
     assert query == '(سهم OR "سهم موبايل" OR Sahm OR @SahmCare) (lang:ar OR lang:en) -is:retweet'
 
 
-def test_a_search_page_yields_posts_with_their_authors_replies_and_metrics() -> None:
-    spider = spider_for(XSpider, "x", {}, brands={"sahm": ["سهم"]})
-    response = built_response("https://api.x.com" + SEARCH_PATH, json.dumps(fixture_json("x_recent_search_page2.json"), ensure_ascii=False))
+def parsed_page(spider: XSpider, fixture: str) -> list:
+    response = built_response("https://api.x.com" + SEARCH_PATH, json.dumps(fixture_json(fixture), ensure_ascii=False))
 
     async def collect() -> list:
         return [result async for result in spider.parse_search(response, brand="sahm", query="سهم", page=1)]
 
-    (post,) = asyncio.run(collect())
+    return asyncio.run(collect())
+
+
+def test_a_search_page_yields_posts_with_their_authors_replies_and_metrics() -> None:
+    (post,) = parsed_page(spider_for(XSpider, "x", {}, brands={"sahm": ["سهم"]}), "x_recent_search_page2.json")
     assert post["text"].startswith("باقة سهم بلس ممتازة بصراحة، السرعة في دبي") and "👌" in post["text"], "the long form of a post"
-    assert post["url"] == "https://x.com/hessa_dxb/status/1858470033445566778"
+    assert post["url"] == "https://x.com/i/web/status/1858470033445566778", "authors are not named by default"
     assert post["author"] == {"handle": "hessa_dxb", "name": "Hessa 🌸", "followers": 1290, "verified": False}
     assert post["engagement"] == {"likes": 40, "replies": 1, "shares": 7, "views": 5100}
     assert post["query"] == "sahm" and post["@timestamp"] == "2026-11-17T19:02:11.000Z"
+
+
+def test_a_post_s_link_names_its_author_only_when_author_names_are_on() -> None:
+    spider = spider_for(XSpider, "x", {}, brands={"sahm": ["سهم"]})
+    spider.keep_author_names = True
+    (post,) = parsed_page(spider, "x_recent_search_page2.json")
+    assert post["url"] == "https://x.com/hessa_dxb/status/1858470033445566778"
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +83,18 @@ def test_a_crawl_pages_by_next_token_after_a_429_and_skips_the_broken_page(crawl
     assert reply["parent_id"] == reply["thread_id"] == "1859920011223344556"
     assert reply["author"]["verified"] is True and reply["author"]["name"] is None
     assert all(headers["Authorization"] == "Bearer AAAA-test-bearer" for _, _, headers in site.requests)
+
+
+def test_no_crawled_post_holds_its_author_s_handle_when_author_names_are_off(crawled) -> None:
+    _, records, _, _, _ = crawled
+    handles = {user["id"]: user["username"] for page in ("x_recent_search_page1.json", "x_recent_search_page2.json")
+               for user in fixture_json(page)["includes"]["users"]}
+    authors = {tweet["id"]: handles[tweet["author_id"]] for page in ("x_recent_search_page1.json", "x_recent_search_page2.json")
+               for tweet in fixture_json(page)["data"]}
+    assert {record["source_id"] for record in records} == set(authors)
+    for record in records:
+        assert record["url"] == f"https://x.com/i/web/status/{record['source_id']}"
+        assert authors[record["source_id"]].casefold() not in json.dumps(record, ensure_ascii=False).casefold()
 
 
 def test_the_next_page_waits_for_the_rate_limit_reset_when_no_request_is_left(crawled) -> None:
