@@ -43,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--brand", help="only mentions of this brand id")
     search.add_argument("--from", dest="start", help="from this time (ISO 8601, inclusive)")
     search.add_argument("--to", dest="end", help="until this time (ISO 8601, exclusive)")
-    search.add_argument("--sentiment", choices=["positive", "negative", "neutral"])
+    search.add_argument("--sentiment", choices=["positive", "negative", "neutral"],
+                        help="with --brand, the sentiment toward that brand; without, the post's")
     search.add_argument("--exact", action="store_true", help="match words as written (no stemming)")
     search.add_argument("--limit", type=int, default=10)
     search.add_argument("--json", action="store_true", help="print the mentions as JSON lines")
@@ -165,6 +166,7 @@ def format_trends(figures: dict) -> list[str]:
         f"  churn intent {summary['churn_intent']}, advocacy {summary['advocacy']}; dialects: "
         + ", ".join(f"{k} {v}" for k, v in summary["dialects"].items() if v),
         "  share of voice: " + ", ".join(f"{brand} {v['count']}" + (f" ({v['share']:.0%})" if v["share"] is not None else "")
+                                        + ("" if v["net_sentiment"] is None else f" net {v['net_sentiment']:+.2f}")
                                         for brand, v in figures["share_of_voice"].items()),
         "  over time (total, negative): " + ", ".join(f"{b['start'][:13].replace('T00', '')} {b['total']} ({b['negative']})"
                                                        for b in figures["over_time"]),

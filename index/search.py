@@ -8,6 +8,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from index.templates import IndexNames
+from index.trends import brand_sentiment_filter
 
 SOURCE_FIELDS = ["id", "@timestamp", "source", "url", "text", "title", "brands", "lang", "nlp.sentiment",
                  "nlp.dialect", "nlp.complaint", "nlp.topics", "engagement"]
@@ -15,7 +16,8 @@ SOURCE_FIELDS = ["id", "@timestamp", "source", "url", "text", "title", "brands",
 
 @dataclass(frozen=True)
 class MentionQuery:
-    """What to look for. `exact` searches the unstemmed sub-field (no clitic/suffix folding)."""
+    """What to look for. `exact` searches the unstemmed sub-field (no clitic/suffix folding); with a brand,
+    `sentiment` is the sentiment toward that brand, without one the post's."""
 
     text: str | None = None
     brand: str | None = None
@@ -35,7 +37,9 @@ def build_search(query: MentionQuery) -> dict[str, Any]:
     filters: list[dict] = []
     if query.brand:
         filters.append({"term": {"brands.id": query.brand}})
-    if query.sentiment:
+    if query.sentiment and query.brand:
+        filters.append(brand_sentiment_filter(query.brand, query.sentiment))
+    elif query.sentiment:
         filters.append({"term": {"nlp.sentiment": query.sentiment}})
     if query.start or query.end:
         bounds = {key: value for key, value in (("gte", query.start), ("lt", query.end)) if value}
@@ -71,7 +75,8 @@ def search_mentions(client: Elasticsearch, names: IndexNames, query: MentionQuer
 
 def format_mention(mention: dict) -> str:
     """One mention as two readable lines for a terminal."""
-    brands = ",".join(b.get("id", "") for b in mention.get("brands", []))
+    brands = ",".join(b.get("id", "") + (f":{b['sentiment']}" if b.get("sentiment") else "")
+                      for b in mention.get("brands", []))
     nlp = mention.get("nlp", {})
     labels = " ".join(filter(None, [nlp.get("sentiment"), nlp.get("dialect"),
                                     "complaint:" + "+".join(nlp.get("topics") or []) if nlp.get("complaint") else None]))

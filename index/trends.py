@@ -1,7 +1,10 @@
 """Trend queries over mentions: pure request builders and the parsers of their responses.
 
 Every figure is for one brand over one window [start, end) in the brand's time zone; spam never
-counts. `index.trend_report` runs them against a cluster.
+counts. A brand's sentiment is its own (`nlp.brand_sentiment`, "<brand>:<sentiment>"), so a post that
+praises one brand against another counts positive for the first and negative for the second; mentions
+indexed before per-brand sentiment fall back to the post's `nlp.sentiment`. `index.trend_report` runs
+them against a cluster.
 """
 
 from __future__ import annotations
@@ -56,6 +59,38 @@ def brand_filter(window: TrendWindow, brand: str | None = None) -> list[dict]:
     return [{"term": {"brands.id": brand or window.brand}}, _time_range(window), NOT_SPAM]
 
 
+def brand_sentiment_filter(brand: str, sentiment: str) -> dict:
+    """Mentions of `brand` whose sentiment toward it is `sentiment`.
+
+    The brand's own label (`nlp.brand_sentiment` holds "<brand>:<sentiment>" for every brand the post
+    names); a mention indexed before per-brand sentiment has no `nlp.brand_sentiment`, and there the
+    post's `nlp.sentiment` stands for every brand it names.
+    """
+    return {"bool": {"minimum_should_match": 1, "should": [
+        {"term": {"nlp.brand_sentiment": f"{brand}:{sentiment}"}},
+        {"bool": {"filter": [{"term": {"brands.id": brand}}, {"term": {"nlp.sentiment": sentiment}}],
+                  "must_not": [{"exists": {"field": "nlp.brand_sentiment"}}]}},
+    ]}}
+
+
+def sentiment_aggregation(brand: str) -> dict:
+    """A `filters` aggregation with one bucket per sentiment of `brand` (parsed by `sentiment_counts`)."""
+    return {"filters": {"filters": {s: brand_sentiment_filter(brand, s) for s in SENTIMENTS}}}
+
+
+def sentiment_counts(aggregation: dict) -> dict[str, int]:
+    """{positive, negative, neutral} counts from a `sentiment_aggregation` response."""
+    return {s: aggregation["buckets"][s]["doc_count"] for s in SENTIMENTS}
+
+
+def mention_sentiment(mention: dict, brand: str) -> tuple[str | None, str | None]:
+    """(sentiment, evidence span or None) of a mention toward `brand`: its `brands[]` entry's own, else the post's."""
+    for entry in mention.get("brands") or []:
+        if isinstance(entry, dict) and entry.get("id") == brand and entry.get("sentiment"):
+            return entry["sentiment"], entry.get("sentiment_evidence")
+    return (mention.get("nlp") or {}).get("sentiment"), None
+
+
 def _search(filters: list[dict], aggs: dict, **extra: Any) -> dict:
     return {"size": 0, "track_total_hits": True, "query": {"bool": {"filter": filters}}, "aggs": aggs, **extra}
 
@@ -78,17 +113,13 @@ def volume_by_sentiment_query(window: TrendWindow) -> dict:
         histogram["calendar_interval"] = "1d"
     return _search(brand_filter(window), {
         "over_time": {"date_histogram": histogram,
-                      "aggs": {"sentiment": {"terms": {"field": "nlp.sentiment", "size": len(SENTIMENTS)}}}},
+                      "aggs": {"sentiment": sentiment_aggregation(window.brand)}},
     })
 
 
 def parse_volume_by_sentiment(response: dict) -> list[dict]:
-    buckets = []
-    for bucket in response["aggregations"]["over_time"]["buckets"]:
-        counts = {s: 0 for s in SENTIMENTS}
-        counts.update({b["key"]: b["doc_count"] for b in bucket["sentiment"]["buckets"]})
-        buckets.append({"start": bucket["key_as_string"], "total": bucket["doc_count"], **counts})
-    return buckets
+    return [{"start": bucket["key_as_string"], "total": bucket["doc_count"], **sentiment_counts(bucket["sentiment"])}
+            for bucket in response["aggregations"]["over_time"]["buckets"]]
 
 
 # --- sentiment mix, net sentiment, complaints, signals --------------------------------------------
@@ -97,7 +128,7 @@ def parse_volume_by_sentiment(response: dict) -> list[dict]:
 def summary_query(window: TrendWindow) -> dict:
     """Volume, sentiment mix, complaints and their topics, churn, advocacy, sarcasm and dialects."""
     return _search(brand_filter(window), {
-        "sentiment": {"terms": {"field": "nlp.sentiment", "size": len(SENTIMENTS)}},
+        "sentiment": sentiment_aggregation(window.brand),
         "complaints": {"filter": {"term": {"nlp.complaint": True}},
                        "aggs": {"topics": {"terms": {"field": "nlp.topics", "size": window.top}}}},
         "churn_intent": {"filter": {"term": {"nlp.churn_intent": True}}},
@@ -119,8 +150,7 @@ def _share(part: int, whole: int) -> float | None:
 def parse_summary(response: dict) -> dict:
     aggs = response["aggregations"]
     volume = response["hits"]["total"]["value"]
-    sentiment = {s: 0 for s in SENTIMENTS}
-    sentiment.update({b["key"]: b["doc_count"] for b in aggs["sentiment"]["buckets"]})
+    sentiment = sentiment_counts(aggs["sentiment"])
     complaints = aggs["complaints"]["doc_count"]
     dialects = {d: 0 for d in DIALECTS}
     dialects.update({b["key"]: b["doc_count"] for b in aggs["dialects"]["buckets"]})
@@ -154,30 +184,43 @@ def with_change(current: dict, previous: dict) -> dict:
 
 
 def share_of_voice_query(window: TrendWindow) -> dict:
-    """Mentions per brand among the brand and its competitors (a mention may name several)."""
+    """Mentions per brand among the brand and its competitors (a mention may name several), each brand
+    with its own sentiment mix."""
     brands = [window.brand, *window.competitors]
-    return _search([{"terms": {"brands.id": brands}}, _time_range(window), NOT_SPAM],
-                   {"brands": {"terms": {"field": "brands.id", "size": 50, "include": brands}}})
+    return _search([{"terms": {"brands.id": brands}}, _time_range(window), NOT_SPAM], {
+        "brands": {"filters": {"filters": {brand: {"term": {"brands.id": brand}} for brand in brands}}},
+        "sentiment": {"filters": {"filters": {f"{brand}:{s}": brand_sentiment_filter(brand, s)
+                                              for brand in brands for s in SENTIMENTS}}},
+    })
 
 
 def parse_share_of_voice(response: dict, window: TrendWindow) -> dict[str, dict]:
-    counts = {brand: 0 for brand in (window.brand, *window.competitors)}
-    counts.update({b["key"]: b["doc_count"] for b in response["aggregations"]["brands"]["buckets"]})
+    aggs = response["aggregations"]
+    counts = {brand: aggs["brands"]["buckets"][brand]["doc_count"] for brand in (window.brand, *window.competitors)}
     total = sum(counts.values())
-    return {brand: {"count": count, "share": _share(count, total)} for brand, count in counts.items()}
+    figures = {}
+    for brand, count in counts.items():
+        sentiment = {s: aggs["sentiment"]["buckets"][f"{brand}:{s}"]["doc_count"] for s in SENTIMENTS}
+        figures[brand] = {"count": count, "share": _share(count, total), "sentiment": sentiment,
+                          "net_sentiment": net_sentiment(sentiment["positive"], sentiment["negative"])}
+    return figures
 
 
 # --- sources and the most engaged mentions ------------------------------------------------------------
 
 
+POST_FIELDS = ["id", "url", "text", "source", "@timestamp", "engagement", "brands", "nlp.sentiment", "nlp.topics"]
+
+
 def top_sources_and_posts_query(window: TrendWindow, sentiment: str | None = None) -> dict:
+    """Top sources and the most engaged mentions; with `sentiment`, only those with that sentiment toward the brand."""
     filters = brand_filter(window)
     if sentiment:
-        filters.append({"term": {"nlp.sentiment": sentiment}})
+        filters.append(brand_sentiment_filter(window.brand, sentiment))
     return _search(filters, {"sources": {"terms": {"field": "source", "size": window.top}}},
                    size=window.top, sort=[{"engagement.total": {"order": "desc", "missing": "_last"}},
                                           {"@timestamp": "desc"}, {"id": "asc"}],
-                   _source=["id", "url", "text", "source", "@timestamp", "engagement", "nlp.sentiment", "nlp.topics"])
+                   _source=POST_FIELDS)
 
 
 def parse_top_sources_and_posts(response: dict) -> dict:
@@ -200,8 +243,9 @@ RISING_MIN_DOC_COUNT = 2
 
 
 def rising_terms_query(window: TrendWindow, sample_size: int = RISING_SAMPLE_SIZE) -> dict:
-    """Terms unusually frequent in the window's negative mentions against the brand's own background."""
-    filters = [*brand_filter(window), {"term": {"nlp.sentiment": "negative"}}]
+    """Terms unusually frequent in the window's negative mentions (negative toward the brand) against the
+    brand's own background."""
+    filters = [*brand_filter(window), brand_sentiment_filter(window.brand, "negative")]
     body = _search(filters, {"sample": {
         "sampler": {"shard_size": sample_size},
         "aggs": {"rising": {"significant_text": {
@@ -232,7 +276,8 @@ def parse_rising_terms(response: dict) -> list[dict]:
 
 
 def window_counts_query(brand: str, end: datetime, windows: int, window_minutes: int) -> dict:
-    """Negative and total counts in `windows` consecutive windows of `window_minutes` ending at `end`."""
+    """Negative (toward the brand) and total counts in `windows` consecutive windows of `window_minutes`
+    ending at `end`."""
     start = end - timedelta(minutes=window_minutes * windows)
     offset_minutes = int(end.timestamp() // 60) % window_minutes
     return _search(
@@ -241,7 +286,7 @@ def window_counts_query(brand: str, end: datetime, windows: int, window_minutes:
         {"windows": {
             "date_histogram": {"field": "@timestamp", "fixed_interval": f"{window_minutes}m",
                                "offset": f"{offset_minutes}m", "min_doc_count": 1},
-            "aggs": {"negative": {"filter": {"term": {"nlp.sentiment": "negative"}}}},
+            "aggs": {"negative": {"filter": brand_sentiment_filter(brand, "negative")}},
         }},
     )
 
@@ -270,7 +315,7 @@ def complaint_examples_query(window: TrendWindow, per_topic: int = 2) -> dict:
     examples = {"top_hits": {
         "size": per_topic,
         "sort": [{"engagement.total": {"order": "desc", "missing": "_last"}}, {"@timestamp": "desc"}, {"id": "asc"}],
-        "_source": ["id", "url", "text", "source", "@timestamp", "engagement", "nlp.sentiment", "nlp.topics"],
+        "_source": POST_FIELDS,
     }}
     filters = [*brand_filter(window), {"term": {"nlp.complaint": True}}]
     return _search(filters, {"topics": {"terms": {"field": "nlp.topics", "size": window.top},

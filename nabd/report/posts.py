@@ -6,10 +6,13 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from index.trends import mention_sentiment
+
 # Bidi embeddings, overrides, isolates and marks (a post must not reorder the report around it),
 # and every other control character; newlines become spaces. HTML escaping is the template's job.
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_CHARS = 280
+EVIDENCE_CHARS = 120
 
 
 def clean_text(text: object, limit: int = MAX_CHARS) -> str:
@@ -34,9 +37,11 @@ def engagement_total(post: dict) -> int:
     return total if isinstance(total, int) else 0
 
 
-def post_view(post: dict) -> dict:
-    """What the report shows of one post, every field cleaned (still to be HTML-escaped)."""
-    nlp = post.get("nlp") or {}
+def post_view(post: dict, brand: str) -> dict:
+    """What the report shows of one post, every field cleaned (still to be HTML-escaped): its sentiment is
+    the one toward `brand`, with the span that carries it when the post has one."""
+    sentiment, evidence = mention_sentiment(post, brand)
     return {"text": clean_text(post.get("text")), "url": safe_url(post.get("url")),
-            "source": clean_text(post.get("source"), limit=40), "sentiment": nlp.get("sentiment"),
+            "source": clean_text(post.get("source"), limit=40), "sentiment": sentiment,
+            "evidence": clean_text(evidence, limit=EVIDENCE_CHARS) if evidence else None,
             "engagement": engagement_total(post)}

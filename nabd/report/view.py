@@ -32,8 +32,9 @@ def _change(style: NumberStyle, metric: str, change: float | None) -> dict:
             "colour": TONE_COLOURS[tone(metric, change)]}
 
 
-def post_row(style: NumberStyle, post: dict) -> dict:
-    view = post_view(post)
+def post_row(style: NumberStyle, post: dict, brand: str) -> dict:
+    """One example post, its sentiment (and evidence span) the one toward `brand`."""
+    view = post_view(post, brand)
     return {**view, "engagement": style.count(view["engagement"]),
             "sentiment": style.labels[view["sentiment"]] if view["sentiment"] in charts.SENTIMENT_COLOURS else "",
             "colour": charts.SENTIMENT_COLOURS.get(view["sentiment"], TONE_COLOURS["flat"])}
@@ -47,17 +48,19 @@ def metric_row(style: NumberStyle, metric: str, figures: dict) -> dict:
             "week_change": _change(style, metric, figures["week_change"])}
 
 
-def topic_rows(style: NumberStyle, topics: list[dict], topic_names: dict[str, str]) -> list[dict]:
+def topic_rows(style: NumberStyle, topics: list[dict], topic_names: dict[str, str], brand: str) -> list[dict]:
     names = [(t["id"], topic_names.get(t["id"], clean_text(t["id"], 60)), t["count"]) for t in topics]
     return [{**bar, "count": style.count(topic["count"]),
              "day_change": _change(style, "complaints", topic["day_change"]),
-             "examples": [post_row(style, post) for post in topic["examples"]]}
+             "examples": [post_row(style, post, brand) for post in topic["examples"]]}
             for bar, topic in zip(charts.bars(names, colour=TONE_COLOURS["bad"]), topics)]
 
 
 def share_of_voice_rows(style: NumberStyle, share: dict, brand_names: dict[str, str]) -> list[dict]:
+    """Each brand's mentions and share, with the net sentiment toward that brand (its own, not the post's)."""
     items = [(brand, brand_names.get(brand, brand), figures["count"]) for brand, figures in share.items()]
-    return [{**bar, "count": style.count(share[bar["key"]]["count"]), "share": style.percent(share[bar["key"]]["share"])}
+    return [{**bar, "count": style.count(share[bar["key"]]["count"]), "share": style.percent(share[bar["key"]]["share"]),
+             "net_sentiment": style.percent(share[bar["key"]].get("net_sentiment"))}
             for bar in charts.bars(items)]
 
 
@@ -83,11 +86,11 @@ def report_view(figures: dict, style: NumberStyle, brand_names: dict[str, str], 
         "sentiment_mix": [{**segment, "label": labels[segment["sentiment"]], "share": style.percent(
             segment["count"] / sentiment_total)} for segment in charts.sentiment_segments(figures["sentiment"],
                                                                                            sentiment_total)],
-        "topics": topic_rows(style, figures["topics"], topic_names),
+        "topics": topic_rows(style, figures["topics"], topic_names, figures["brand"]),
         "share_of_voice": share_of_voice_rows(style, figures["share_of_voice"], brand_names),
         "sources": counted_bars(style, [(s["source"], clean_text(s["source"], 40), s["count"])
                                         for s in figures["sources"]]),
-        "posts": [post_row(style, post) for post in figures["posts"]],
+        "posts": [post_row(style, post, figures["brand"]) for post in figures["posts"]],
         "rising_terms": [{"term": clean_text(t["term"], 40), "count": style.count(t["count"])}
                          for t in figures["rising_terms"]],
         "dialects": counted_bars(style, [(d, labels[d], figures["dialects"].get(d, 0)) for d in DIALECTS]),

@@ -89,8 +89,11 @@ def test_summary_figures_and_change_against_the_previous_window(figures):
 
 
 def test_share_of_voice_against_competitors(figures):
-    assert figures["share_of_voice"] == {"sahm": {"count": 5, "share": pytest.approx(5 / 8)},
-                                         "najm": {"count": 3, "share": pytest.approx(3 / 8)}}
+    assert figures["share_of_voice"] == {
+        "sahm": {"count": 5, "share": pytest.approx(5 / 8), "sentiment": {"positive": 1, "negative": 3, "neutral": 1},
+                 "net_sentiment": pytest.approx(-0.5)},
+        "najm": {"count": 3, "share": pytest.approx(3 / 8), "sentiment": {"positive": 1, "negative": 1, "neutral": 1},
+                 "net_sentiment": pytest.approx(0.0)}}
 
 
 def test_top_sources_and_most_engaged_mentions(figures):

@@ -49,6 +49,19 @@ def storm(prefix: str, start: datetime, count: int, *, spam=False) -> list[dict]
             for n in range(count)]
 
 
+def comparison_storm(prefix: str, start: datetime, count: int, text: str, post: str, sahm: str, najm: str
+                     ) -> list[dict]:
+    """`count` posts a minute apart naming Sahm and Najm, each brand with its own sentiment (`post`: the post's)."""
+    records = []
+    for n in range(count):
+        record = mention(f"{prefix}{n}", start + timedelta(minutes=n), post, f"{text} {n}", likes=count - n)
+        record["brands"] = [{"id": "sahm", "alias": "سهم", "role": "brand", "sentiment": sahm},
+                            {"id": "najm", "alias": "نجم", "role": "competitor", "sentiment": najm}]
+        record["nlp"]["brand_sentiment"] = [f"sahm:{sahm}", f"najm:{najm}"]
+        records.append(record)
+    return records
+
+
 @pytest.fixture
 def receivers(test_config_dir):
     """A webhook receiver and a plain SMTP server, the test configuration's smtp pointed at the latter."""
@@ -151,6 +164,29 @@ def test_spam_never_makes_a_storm(history, es_client, index_names, receivers):
     [result] = check_alerts(history, AT)
     assert (result.spike, result.fired) == (False, False)
     assert recorded_alerts(es_client, index_names) == []
+
+
+def test_a_storm_against_the_competitor_is_no_storm_for_the_brand(history, es_client, index_names, receivers):
+    """Posts that read negative overall but praise Sahm against Najm count as Sahm's positives."""
+    index_mentions(es_client, index_names, comparison_storm(
+        "c", AT - timedelta(minutes=20), 12, "نجم طايحة من الصبح، الحمد لله إني على سهم", "negative",
+        sahm="positive", najm="negative"))
+    [result] = check_alerts(history, AT)
+    assert (result.spike, result.fired, result.reason) == (False, False, "below the minimum of 10")
+    assert recorded_alerts(es_client, index_names) == []
+
+
+def test_negatives_toward_the_brand_in_posts_that_read_otherwise_make_a_storm(
+        history, es_client, index_names, receivers):
+    """Old mentions (the history) count with the post's sentiment, new ones with Sahm's own."""
+    index_mentions(es_client, index_names, comparison_storm(
+        "w", AT - timedelta(minutes=20), 9, "حولت من سهم إلى نجم، سهم خذلني ونجم أحسن بكثير", "positive",
+        sahm="negative", najm="positive"))
+    [result] = check_alerts(history, AT)
+    assert result.fired
+    [alert] = recorded_alerts(es_client, index_names)
+    assert (alert["negative_count"], alert["total_count"]) == (13, 21)
+    assert [m["id"] for m in alert["evidence_mentions"]] == ["w0", "w1", "w2", "w3", "w4"]
 
 
 def test_a_failing_channel_is_retried_and_a_rerun_delivers_only_what_failed(

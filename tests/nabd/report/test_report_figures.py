@@ -51,8 +51,11 @@ def test_top_complaint_topics_carry_their_change_and_most_engaged_examples(figur
 
 
 def test_share_of_voice_counts_the_competitor_on_the_same_day(figures):
-    assert figures["share_of_voice"] == {"sahm": {"count": 9, "share": pytest.approx(9 / 11)},
-                                         "najm": {"count": 2, "share": pytest.approx(2 / 11)}}
+    assert figures["share_of_voice"] == {
+        "sahm": {"count": 9, "share": pytest.approx(9 / 11), "sentiment": {"positive": 2, "negative": 5, "neutral": 2},
+                 "net_sentiment": pytest.approx(-3 / 7)},
+        "najm": {"count": 2, "share": pytest.approx(2 / 11), "sentiment": {"positive": 0, "negative": 0, "neutral": 2},
+                 "net_sentiment": None}}
 
 
 def test_sources_most_engaged_posts_and_dialects(figures):
