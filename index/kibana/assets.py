@@ -5,10 +5,16 @@ written by this module (`python -m index.kibana.assets`) and a test checks that 
 equals what this module renders, so there are never two hand-synced copies.
 
 Formats are those Kibana 9 imports: data views (`index-pattern`) with Arabic/English custom labels
-in `fieldAttrs`, saved searches (`search`), Lens visualizations (`lens`, form-based layers) and
-dashboards whose panels reference them by name. The version stamps (`coreMigrationVersion`,
-`typeMigrationVersion`) are the ones Kibana's own sample data ships with, so Kibana migrates the
-objects forward on import exactly as it does its own.
+in `fieldAttrs` and runtime fields in `runtimeFieldMap`, saved searches (`search`), Lens visualizations
+(`lens`, form-based layers), one Vega visualization (`visualization`) and dashboards whose panels
+reference them by name. The version stamps (`coreMigrationVersion`, `typeMigrationVersion`) are the
+ones Kibana's own sample data ships with, so Kibana migrates the objects forward on import exactly as
+it does its own.
+
+A brand's sentiment is its own (`nlp.brand_sentiment`, "<brand>:<sentiment>"), the post's `nlp.sentiment`
+on mentions indexed before per-brand sentiment. Kibana cannot tie the brand picked on a dashboard to a
+query, so the charts use the runtime field `brand_sentiment` ("<brand>:<sentiment>" for every brand a
+mention names, with that fallback): each series and bar is one brand's own sentiment.
 """
 
 from __future__ import annotations
@@ -20,13 +26,28 @@ from pathlib import Path
 NDJSON_PATH = Path(__file__).resolve().parent / "saved_objects.ndjson"
 DEFAULT_PREFIX = "nabd"
 CORE_MIGRATION_VERSION = "8.8.0"
-TYPE_MIGRATION_VERSION = {"index-pattern": "7.11.0", "search": "7.9.3", "lens": "8.6.0", "dashboard": "8.7.0"}
+TYPE_MIGRATION_VERSION = {"index-pattern": "7.11.0", "search": "7.9.3", "lens": "8.6.0", "visualization": "8.5.0",
+                          "dashboard": "8.7.0"}
 PANEL_VERSION = "8.11.0"
 RECORDS = "___records___"          # Lens's pseudo-field for "count of documents"
 NOT_SPAM = "not nlp.spam:true"
 
 MENTIONS_VIEW = "nabd-mentions"    # saved-object ids (stable; the titles follow the index prefix)
 ALERTS_VIEW = "nabd-alerts"
+
+# "<brand>:<sentiment>" for each brand a mention names: its own sentiment (`nlp.brand_sentiment`), else, on a
+# mention indexed before per-brand sentiment, the post's `nlp.sentiment` (as index/trends.py counts them).
+BRAND_SENTIMENT = "brand_sentiment"
+BRAND_SENTIMENT_SCRIPT = (
+    "if (doc.containsKey('nlp.brand_sentiment') && doc['nlp.brand_sentiment'].size() > 0) {"
+    " for (def pair : doc['nlp.brand_sentiment']) { emit(pair); } "
+    "} else if (doc['nlp.sentiment'].size() > 0) {"
+    " String sentiment = doc['nlp.sentiment'].value;"
+    " for (def brand : doc['brands.id']) { emit(brand + ':' + sentiment); } }")
+MENTION_RUNTIME_FIELDS = {BRAND_SENTIMENT: {"type": "keyword", "script": {"source": BRAND_SENTIMENT_SCRIPT}}}
+# Negative toward a brand the mention names, on mapped fields (no script runs to filter).
+NEGATIVE_TOWARD_A_BRAND = ("(nlp.brand_sentiment:*\\:negative"
+                           " or (not nlp.brand_sentiment:* and nlp.sentiment:negative))")
 
 MENTION_LABELS = {
     "@timestamp": "وقت النشر / Published",
@@ -40,6 +61,8 @@ MENTION_LABELS = {
     "brands.id": "العلامة / Brand",
     "brands.alias": "الاسم المطابق / Matched name",
     "brands.role": "الدور / Role",
+    "brands.sentiment": "المشاعر تجاه العلامة / Sentiment toward the brand",
+    "brands.sentiment_evidence": "دليل المشاعر تجاه العلامة / Brand sentiment evidence",
     "author.id": "الكاتب (اسم مستعار) / Author (pseudonym)",
     "author.followers": "المتابعون / Followers",
     "author.verified": "حساب موثق / Verified",
@@ -49,6 +72,8 @@ MENTION_LABELS = {
     "engagement.shares": "المشاركات / Shares",
     "engagement.views": "المشاهدات / Views",
     "nlp.sentiment": "المشاعر / Sentiment",
+    "nlp.brand_sentiment": "العلامة:المشاعر / Brand:sentiment",
+    BRAND_SENTIMENT: "مشاعر العلامة / Brand sentiment",
     "nlp.sarcasm": "سخرية / Sarcasm",
     "nlp.dialect": "اللهجة / Dialect",
     "nlp.complaint": "شكوى / Complaint",
@@ -94,7 +119,8 @@ def _saved_object(kind: str, object_id: str, attributes: dict, references: list[
 # --- data views ----------------------------------------------------------------------------------
 
 
-def data_view(object_id: str, title: str, name: str, labels: dict[str, str], formats: dict) -> dict:
+def data_view(object_id: str, title: str, name: str, labels: dict[str, str], formats: dict,
+              runtime_fields: dict | None = None) -> dict:
     return _saved_object("index-pattern", object_id, {
         "title": title,
         "name": name,
@@ -102,7 +128,7 @@ def data_view(object_id: str, title: str, name: str, labels: dict[str, str], for
         "fieldAttrs": _json({field: {"customLabel": label} for field, label in labels.items()}),
         "fieldFormatMap": _json(formats),
         "fields": "[]",
-        "runtimeFieldMap": "{}",
+        "runtimeFieldMap": _json(runtime_fields or {}),
         "sourceFilters": "[]",
         "typeMeta": "{}",
     }, [])
@@ -124,12 +150,9 @@ def saved_search(object_id: str, title: str, description: str, view: str, query:
 # --- Lens columns -----------------------------------------------------------------------------------
 
 
-def count_column(label: str = "عدد الإشارات / Mentions", kql: str | None = None) -> dict:
-    column = {"label": label, "customLabel": True, "dataType": "number", "operationType": "count",
-              "sourceField": RECORDS, "isBucketed": False, "scale": "ratio", "params": {"emptyAsNull": True}}
-    if kql:
-        column["filter"] = {"query": kql, "language": "kuery"}
-    return column
+def count_column(label: str = "عدد الإشارات / Mentions") -> dict:
+    return {"label": label, "customLabel": True, "dataType": "number", "operationType": "count",
+            "sourceField": RECORDS, "isBucketed": False, "scale": "ratio", "params": {"emptyAsNull": True}}
 
 
 def date_column(field: str = "@timestamp", label: str = "الوقت / Time") -> dict:
@@ -143,30 +166,6 @@ def terms_column(field: str, label: str, size: int, order_by: str) -> dict:
             "sourceField": field, "isBucketed": True, "scale": "ordinal",
             "params": {"size": size, "orderBy": {"type": "column", "columnId": order_by}, "orderDirection": "desc",
                        "otherBucket": False, "missingBucket": False, "parentFormat": {"id": "terms"}}}
-
-
-def ratio_formula_columns(column_id: str, label: str, positive_kql: str, negative_kql: str) -> dict[str, dict]:
-    """(pos − neg) / (pos + neg) as Lens stores a formula: the formula column, its math, its counts."""
-    pos, neg, math = f"{column_id}X0", f"{column_id}X1", f"{column_id}X2"
-    formula = (f"(count(kql='{positive_kql}') - count(kql='{negative_kql}')) / "
-               f"(count(kql='{positive_kql}') + count(kql='{negative_kql}'))")
-
-    def call(name: str, args: list) -> dict:
-        return {"type": "function", "name": name, "args": args, "location": {"min": 0, "max": len(formula)},
-                "text": formula}
-
-    ast = call("divide", [call("subtract", [pos, neg]), call("add", [pos, neg])])
-    part = f"Part of {label}"
-    return {
-        column_id: {"label": label, "customLabel": True, "dataType": "number", "operationType": "formula",
-                    "isBucketed": False, "scale": "ratio", "references": [math],
-                    "params": {"formula": formula, "isFormulaBroken": False,
-                               "format": {"id": "percent", "params": {"decimals": 0}}}},
-        pos: {**count_column(part, positive_kql)},
-        neg: {**count_column(part, negative_kql)},
-        math: {"label": part, "customLabel": True, "dataType": "number", "operationType": "math",
-               "isBucketed": False, "scale": "ratio", "references": [pos, neg], "params": {"tinymathAst": ast}},
-    }
 
 
 def lens(object_id: str, title: str, description: str, view: str, visualization_type: str, query: str,
@@ -194,6 +193,73 @@ def xy(layer_id: str, series: str, x: str, y: str, split: str | None = None) -> 
         layer["splitAccessor"] = split
     return {"preferredSeriesType": series, "layers": [layer], "legend": {"isVisible": True, "position": "right"},
             "valueLabels": "hide", "fittingFunction": "None"}
+
+
+# --- Vega -------------------------------------------------------------------------------------------
+
+
+def net_sentiment_by_brand_spec(index: str) -> dict:
+    """Vega-Lite: (pos − neg) / (pos + neg) per brand from each brand's own sentiment, under the dashboard's
+    query, filters and time range, spam excluded. Lens cannot do this: a count's KQL cannot name the
+    brand a bucket stands for, so the pairs are counted here and each brand's net computed from them."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {
+            "url": {"index": index, "body": {
+                "size": 0,
+                "query": {"bool": {
+                    "must": ["%dashboard_context-must_clause%", {"range": {"@timestamp": {"%timefilter%": True}}}],
+                    "must_not": ["%dashboard_context-must_not_clause%", {"term": {"nlp.spam": True}}],
+                    "filter": ["%dashboard_context-filter_clause%"]}},
+                "runtime_mappings": MENTION_RUNTIME_FIELDS,
+                "aggs": {"pairs": {"terms": {"field": BRAND_SENTIMENT, "size": 300}}}}},
+            "format": {"property": "aggregations.pairs.buckets"}},
+        "transform": [
+            {"calculate": "split(datum.key, ':')[0]", "as": "brand"},
+            {"calculate": "split(datum.key, ':')[1]", "as": "sentiment"},
+            {"calculate": "datum.sentiment === 'positive' ? datum.doc_count : 0", "as": "positive_part"},
+            {"calculate": "datum.sentiment === 'negative' ? datum.doc_count : 0", "as": "negative_part"},
+            {"aggregate": [{"op": "sum", "field": "positive_part", "as": "positive"},
+                           {"op": "sum", "field": "negative_part", "as": "negative"},
+                           {"op": "sum", "field": "doc_count", "as": "mentions"}], "groupby": ["brand"]},
+            {"filter": "datum.positive + datum.negative > 0"},
+            {"calculate": "(datum.positive - datum.negative) / (datum.positive + datum.negative)", "as": "net"}],
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "y": {"field": "brand", "type": "nominal", "sort": "-x", "title": MENTION_LABELS["brands.id"]},
+            "x": {"field": "net", "type": "quantitative", "title": "صافي المشاعر / Net sentiment",
+                  "scale": {"domain": [-1, 1]}, "axis": {"format": ".0%"}},
+            "color": {"condition": {"test": "datum.net < 0", "value": "#c62828"}, "value": "#2e7d32"},
+            "tooltip": [{"field": "brand", "title": MENTION_LABELS["brands.id"]},
+                        {"field": "net", "format": ".0%", "title": "صافي المشاعر / Net sentiment"},
+                        {"field": "positive", "title": "إيجابية / Positive"},
+                        {"field": "negative", "title": "سلبية / Negative"},
+                        {"field": "mentions", "title": "عدد الإشارات / Mentions"}]},
+    }
+
+
+def vega(object_id: str, title: str, description: str, spec: dict) -> dict:
+    """A Vega visualization; it queries its index itself, so it has no data-view reference."""
+    vis_state = {"title": title, "type": "vega", "aggs": [], "params": {"spec": json.dumps(spec, ensure_ascii=False,
+                                                                                          indent=2)}}
+    return _saved_object("visualization", object_id, {
+        "title": title, "description": description, "visState": _json(vis_state), "uiStateJSON": "{}", "version": 1,
+        "kibanaSavedObjectMeta": {"searchSourceJSON": _json({"query": {"query": "", "language": "kuery"},
+                                                             "filter": []})},
+    }, [])
+
+
+def vega_spec(obj: dict) -> dict:
+    """The Vega spec of a `vega` visualization."""
+    return json.loads(json.loads(obj["attributes"]["visState"])["params"]["spec"])
+
+
+def with_vega_index(obj: dict, index: str) -> dict:
+    """The Vega visualization querying `index` instead (another deployment's index prefix)."""
+    spec = vega_spec(obj)
+    spec["data"]["url"]["index"] = index
+    attributes = obj["attributes"]
+    return vega(obj["id"], attributes["title"], attributes["description"], spec)
 
 
 # --- dashboards -------------------------------------------------------------------------------------
@@ -241,18 +307,19 @@ def dashboard(object_id: str, title: str, description: str, panels: list[tuple[s
 
 def saved_objects(prefix: str = DEFAULT_PREFIX) -> list[dict]:
     """Every saved object nabd ships, data views first; titles use the deployment's index prefix."""
-    mention_columns = ["brands.id", "text", "nlp.sentiment", "nlp.topics", "source", "engagement.total", "url"]
+    mention_columns = ["brands.id", BRAND_SENTIMENT, "text", "nlp.topics", "source", "engagement.total", "url"]
     return [
         data_view(MENTIONS_VIEW, f"{prefix}-mentions", "نبض — الإشارات / nabd mentions", MENTION_LABELS,
-                  MENTION_FORMATS),
+                  MENTION_FORMATS, MENTION_RUNTIME_FIELDS),
         data_view(ALERTS_VIEW, f"{prefix}-alerts", "نبض — التنبيهات / nabd alerts", ALERT_LABELS, ALERT_FORMATS),
 
         saved_search("nabd-search-negative", "الإشارات السلبية / Negative mentions",
-                     "Negative mentions, newest first (spam excluded).", MENTIONS_VIEW,
-                     f"nlp.sentiment:negative and {NOT_SPAM}", mention_columns, [["@timestamp", "desc"]]),
+                     "Mentions negative toward a brand they name (its own sentiment; the column says which), "
+                     "newest first (spam excluded).", MENTIONS_VIEW,
+                     f"{NEGATIVE_TOWARD_A_BRAND} and {NOT_SPAM}", mention_columns, [["@timestamp", "desc"]]),
         saved_search("nabd-search-top-negative", "أكثر المنشورات السلبية تفاعلاً / Most engaged negative posts",
-                     "Negative mentions, most engaged first (likes + replies + shares + views).", MENTIONS_VIEW,
-                     f"nlp.sentiment:negative and {NOT_SPAM}", mention_columns,
+                     "Mentions negative toward a brand they name, most engaged first (likes + replies + shares + "
+                     "views).", MENTIONS_VIEW, f"{NEGATIVE_TOWARD_A_BRAND} and {NOT_SPAM}", mention_columns,
                      [["engagement.total", "desc"], ["@timestamp", "desc"]]),
         saved_search("nabd-search-complaints", "الشكاوى حسب الموضوع / Complaints by topic",
                      "Mentions where the author reports a problem, grouped by complaint topic.", MENTIONS_VIEW,
@@ -275,17 +342,16 @@ def saved_objects(prefix: str = DEFAULT_PREFIX) -> list[dict]:
                      [["@timestamp", "desc"]]),
 
         lens("nabd-lens-volume-by-sentiment", "حجم الإشارات حسب المشاعر / Volume by sentiment",
-             "Mentions over time, stacked by sentiment (spam excluded).", MENTIONS_VIEW, "lnsXY", NOT_SPAM,
+             "Mentions over time, stacked by each brand's own sentiment (brand:sentiment; a comparison of two "
+             "brands counts once for each, spam excluded).", MENTIONS_VIEW, "lnsXY", NOT_SPAM,
              "volume", {"volume-time": date_column(), "volume-count": count_column(),
-                        "volume-sentiment": terms_column("nlp.sentiment", MENTION_LABELS["nlp.sentiment"], 3,
+                        "volume-sentiment": terms_column(BRAND_SENTIMENT, MENTION_LABELS[BRAND_SENTIMENT], 30,
                                                          "volume-count")},
              xy("volume", "bar_stacked", "volume-time", "volume-count", "volume-sentiment")),
-        lens("nabd-lens-net-sentiment", "صافي المشاعر / Net sentiment",
-             "(positive − negative) / (positive + negative) over the dashboard's period (spam excluded).",
-             MENTIONS_VIEW, "lnsMetric", NOT_SPAM, "net",
-             ratio_formula_columns("net-value", "صافي المشاعر / Net sentiment", "nlp.sentiment:positive",
-                                   "nlp.sentiment:negative"),
-             {"layerId": "net", "layerType": "data", "metricAccessor": "net-value"}),
+        vega("nabd-vega-net-sentiment", "صافي المشاعر حسب العلامة / Net sentiment",
+             "(positive − negative) / (positive + negative) per brand, from each brand's own sentiment, over the "
+             "dashboard's period and filters (spam excluded). With a brand picked, brands named in the same posts "
+             "show as well.", net_sentiment_by_brand_spec(f"{prefix}-mentions")),
         lens("nabd-lens-complaint-topics", "مواضيع الشكاوى / Complaint topics",
              "Complaints per topic (a complaint may carry several topics).", MENTIONS_VIEW, "lnsXY",
              f"nlp.complaint:true and {NOT_SPAM}", "topics",
@@ -313,9 +379,11 @@ def saved_objects(prefix: str = DEFAULT_PREFIX) -> list[dict]:
              xy("alert-brands", "bar_horizontal", "alert-brands-brand", "alert-brands-count")),
 
         dashboard("nabd-dashboard-brand-health", "صحة العلامة / Brand health",
-                  "Volume by sentiment, net sentiment, complaint topics, share of voice and the most engaged "
-                  "negative posts. Pick a brand above; share of voice compares every tracked brand.",
-                  [("net", "lens", "nabd-lens-net-sentiment", (0, 0, 12, 15)),
+                  "Volume by each brand's own sentiment, net sentiment per brand, complaint topics, share of voice "
+                  "and the most engaged negative posts. Pick a brand above: the sentiment charts show that brand's "
+                  "own sentiment (brand:sentiment), and beside it the brands named in the same posts; share of "
+                  "voice compares every tracked brand.",
+                  [("net", "visualization", "nabd-vega-net-sentiment", (0, 0, 12, 15)),
                    ("volume", "lens", "nabd-lens-volume-by-sentiment", (12, 0, 36, 15)),
                    ("topics", "lens", "nabd-lens-complaint-topics", (0, 15, 24, 15)),
                    ("voice", "lens", "nabd-lens-share-of-voice", (24, 15, 24, 15)),

@@ -136,8 +136,9 @@ def _http_error(error: urllib.error.HTTPError) -> str:
 
 
 def with_index_prefix(ndjson: str, prefix: str) -> str:
-    """The same objects with the data views' index patterns for another index prefix than `nabd`."""
-    from index.kibana.assets import DEFAULT_PREFIX
+    """The same objects with the data views' index patterns, and the index the Vega chart queries, for
+    another index prefix than `nabd`."""
+    from index.kibana.assets import DEFAULT_PREFIX, vega_spec, with_vega_index
 
     if prefix == DEFAULT_PREFIX:
         return ndjson
@@ -150,5 +151,9 @@ def with_index_prefix(ndjson: str, prefix: str) -> str:
             title = obj["attributes"]["title"]
             if title.startswith(f"{DEFAULT_PREFIX}-"):
                 obj["attributes"]["title"] = f"{prefix}-{title[len(DEFAULT_PREFIX) + 1:]}"
+        elif obj.get("type") == "visualization" and '"type":"vega"' in obj["attributes"]["visState"]:
+            index = vega_spec(obj)["data"]["url"]["index"]
+            if index.startswith(f"{DEFAULT_PREFIX}-"):
+                obj = with_vega_index(obj, f"{prefix}-{index[len(DEFAULT_PREFIX) + 1:]}")
         lines.append(json.dumps(obj, ensure_ascii=False, sort_keys=True))
     return "".join(line + "\n" for line in lines)

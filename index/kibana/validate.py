@@ -50,14 +50,30 @@ def index_fields(mapping: str) -> dict[str, str]:
 
 
 def view_fields(objects: list[dict]) -> dict[str, dict[str, str]]:
-    """For each data view in `objects`: the fields of the nabd index its title names (`<prefix>-mentions`)."""
+    """For each data view in `objects`, by id and by title (the index a Vega spec names): the fields of the
+    nabd index its title names (`<prefix>-mentions`) and the view's runtime fields."""
     fields = {}
     for obj in objects:
         if obj["type"] == "index-pattern":
             title = obj["attributes"]["title"]
             suffix = next((s for s in VIEW_MAPPINGS if title.endswith(f"-{s}")), None)
-            fields[obj["id"]] = index_fields(VIEW_MAPPINGS[suffix]) if suffix else {}
+            known = index_fields(VIEW_MAPPINGS[suffix]) if suffix else {}
+            known |= {name: spec["type"] for name, spec in runtime_fields(obj).items()}
+            fields[obj["id"]] = fields[title] = known
     return fields
+
+
+def runtime_fields(data_view: dict) -> dict[str, dict]:
+    """A data view's runtime fields (`runtimeFieldMap`): name → {type, script}."""
+    return json.loads(data_view["attributes"].get("runtimeFieldMap") or "{}")
+
+
+_SCRIPT_FIELD = re.compile(r"doc\['([^']+)'\]")
+
+
+def script_fields(source: str) -> set[str]:
+    """The fields a Painless script reads from doc values (`doc['nlp.sentiment']`)."""
+    return set(_SCRIPT_FIELD.findall(source))
 
 
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -82,6 +98,11 @@ def field_uses(obj: dict) -> list[FieldUse]:
         uses.append(FieldUse(obj["id"], attributes["timeFieldName"], True, f"{where} timeFieldName"))
         for key in ("fieldAttrs", "fieldFormatMap"):
             uses += [FieldUse(obj["id"], name, False, f"{where} {key}") for name in json.loads(attributes.get(key, "{}"))]
+        for name, spec in runtime_fields(obj).items():
+            uses += [FieldUse(obj["id"], used, True, f"{where} runtime field {name}")
+                     for used in sorted(script_fields(spec["script"]["source"]))]
+    elif kind == "visualization" and json.loads(attributes["visState"]).get("type") == "vega":
+        uses += _vega_uses(obj, where)
     elif kind == "search":
         source = json.loads(attributes["kibanaSavedObjectMeta"]["searchSourceJSON"])
         view = (_reference(obj, source.get("indexRefName", "")) or {}).get("id", "?")
@@ -112,6 +133,43 @@ def _lens_uses(obj: dict, where: str) -> list[FieldUse]:
                 uses += [FieldUse(view, name, False, f"{where} column {column_id} filter")
                          for name in kql_fields(column["filter"]["query"])]
     return uses
+
+
+_QUERY_CLAUSES = {"term", "terms", "range", "match", "match_phrase", "wildcard", "prefix"}
+
+
+def _vega_uses(obj: dict, where: str) -> list[FieldUse]:
+    """The fields a Vega spec's Elasticsearch request uses, on the data view titled as its index; a runtime
+    field the request declares stands for the fields its script reads."""
+    spec = json.loads(json.loads(obj["attributes"]["visState"])["params"]["spec"])
+    url = spec["data"]["url"]
+    view, body = url["index"], url.get("body", {})
+    declared = body.get("runtime_mappings", {})
+    uses = [FieldUse(view, used, True, f"{where} runtime field {name}")
+            for name, runtime in declared.items() for used in sorted(script_fields(runtime["script"]["source"]))]
+    for key in ("query", "aggs"):
+        uses += [FieldUse(view, name, aggregated, f"{where} {key}")
+                 for name, aggregated in _request_fields(body.get(key, {})) if name not in declared]
+    return uses
+
+
+def _request_fields(node) -> list[tuple[str, bool]]:
+    """(field, aggregated) for every field a query or aggregation body names; placeholders (`%…%`) skipped."""
+    found: list[tuple[str, bool]] = []
+    if isinstance(node, list):
+        for item in node:
+            found += _request_fields(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "exists":
+                found.append((value["field"], False))
+            elif key in _QUERY_CLAUSES and isinstance(value, dict) and "field" not in value:  # not an aggregation
+                found += [(name, False) for name in value if not name.startswith("%")]
+            elif key == "field" and isinstance(value, str):
+                found.append((value, True))
+            else:
+                found += _request_fields(value)
+    return found
 
 
 def field_problems(objects: list[dict]) -> list[str]:

@@ -59,7 +59,8 @@ def topic_rows(style: NumberStyle, topics: list[dict], topic_names: dict[str, st
 def share_of_voice_rows(style: NumberStyle, share: dict, brand_names: dict[str, str]) -> list[dict]:
     """Each brand's mentions and share, with the net sentiment toward that brand (its own, not the post's)."""
     items = [(brand, brand_names.get(brand, brand), figures["count"]) for brand, figures in share.items()]
-    return [{**bar, "count": style.count(share[bar["key"]]["count"]), "share": style.percent(share[bar["key"]]["share"]),
+    return [{**bar, "count": style.count(share[bar["key"]]["count"]),
+             "share": style.percent(share[bar["key"]]["share"]),
              "net_sentiment": style.percent(share[bar["key"]].get("net_sentiment"))}
             for bar in charts.bars(items)]
 

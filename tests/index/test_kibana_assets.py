@@ -9,10 +9,10 @@ import pytest
 
 from index.kibana import assets
 from index.kibana.importer import with_index_prefix
-from index.kibana.validate import (AGGREGATABLE, field_problems, index_fields, kql_fields, named_references,
-                                   reference_problems)
+from index.kibana.validate import (AGGREGATABLE, field_problems, field_uses, index_fields, kql_fields,
+                                   named_references, reference_problems, runtime_fields, script_fields, view_fields)
 
-IMPORTABLE_TYPES = {"index-pattern", "search", "lens", "dashboard"}
+IMPORTABLE_TYPES = {"index-pattern", "search", "lens", "visualization", "dashboard"}
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,9 @@ def test_the_data_views_point_at_the_aliases_with_a_date_time_field_and_arabic_l
     labels = json.loads(mentions["attributes"]["fieldAttrs"])
     assert labels["nlp.sentiment"] == {"customLabel": "المشاعر / Sentiment"}
     assert labels["nlp.topics"] == {"customLabel": "موضوع الشكوى / Complaint topic"}
+    assert labels["nlp.brand_sentiment"] == {"customLabel": "العلامة:المشاعر / Brand:sentiment"}
+    assert labels["brands.sentiment"] == {"customLabel": "المشاعر تجاه العلامة / Sentiment toward the brand"}
+    assert labels["brand_sentiment"] == {"customLabel": "مشاعر العلامة / Brand sentiment"}
 
 
 def test_every_reference_resolves_to_an_object_in_the_file(shipped):
@@ -67,7 +70,7 @@ def test_every_name_an_object_uses_has_its_reference(shipped):
     assert named_references(dashboard) >= {"net:panel_net", "negative:panel_negative",
                                            "controlGroup_brand:optionsListDataView"}
     assert {ref["id"] for ref in dashboard["references"]} == {
-        "nabd-lens-net-sentiment", "nabd-lens-volume-by-sentiment", "nabd-lens-complaint-topics",
+        "nabd-vega-net-sentiment", "nabd-lens-volume-by-sentiment", "nabd-lens-complaint-topics",
         "nabd-lens-share-of-voice", "nabd-search-top-negative", "nabd-mentions"}
 
 
@@ -111,31 +114,68 @@ def test_kql_field_names_are_found_outside_quoted_values():
 
 
 def test_every_aggregated_lens_column_uses_keyword_numeric_date_or_boolean_fields(shipped):
-    mentions = index_fields("mentions")
+    mentions = view_fields(shipped)["nabd-mentions"]
     aggregated = {column["sourceField"]
                   for obj in shipped if obj["type"] == "lens" and obj["references"][0]["id"] == "nabd-mentions"
                   for layer in obj["attributes"]["state"]["datasourceStates"]["formBased"]["layers"].values()
                   for column in layer["columns"].values() if column.get("sourceField", "___records___") != "___records___"}
-    assert aggregated == {"@timestamp", "nlp.sentiment", "nlp.topics", "brands.id"}
+    assert aggregated == {"@timestamp", "brand_sentiment", "nlp.topics", "brands.id"}
     assert {mentions[field] for field in aggregated} <= AGGREGATABLE
 
 
-def test_the_net_sentiment_formula_is_stored_with_its_helper_columns(shipped):
-    lens = by_id(shipped, "nabd-lens-net-sentiment")
-    columns = lens["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]["net"]["columns"]
-    formula = columns["net-value"]
-    assert formula["params"]["formula"].startswith("(count(kql='nlp.sentiment:positive') - ")
-    assert columns[formula["references"][0]]["operationType"] == "math"
-    assert [columns[ref]["filter"]["query"] for ref in columns["net-valueX2"]["references"]] == [
-        "nlp.sentiment:positive", "nlp.sentiment:negative"]
-    assert lens["attributes"]["state"]["visualization"]["metricAccessor"] == "net-value"
+def test_brand_sentiment_is_each_brands_own_with_the_posts_sentiment_for_old_mentions(shipped):
+    """The runtime field the charts split by reads the per-brand pairs, else the post's sentiment per brand."""
+    [script] = [spec["script"]["source"] for spec in runtime_fields(by_id(shipped, "nabd-mentions")).values()]
+    assert script == assets.BRAND_SENTIMENT_SCRIPT
+    assert script_fields(script) == {"nlp.brand_sentiment", "nlp.sentiment", "brands.id"}
+    assert "emit(pair)" in script and "emit(brand + ':' + sentiment)" in script
+    volume = by_id(shipped, "nabd-lens-volume-by-sentiment")
+    columns = volume["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]["volume"]["columns"]
+    assert columns["volume-sentiment"]["sourceField"] == "brand_sentiment"
 
 
-def test_another_index_prefix_changes_only_the_data_view_patterns():
+def test_net_sentiment_is_computed_per_brand_from_each_brands_own_sentiment(shipped):
+    net = by_id(shipped, "nabd-vega-net-sentiment")
+    spec = assets.vega_spec(net)
+    body = spec["data"]["url"]["body"]
+    assert spec["data"]["url"]["index"] == "nabd-mentions"
+    assert body["runtime_mappings"] == runtime_fields(by_id(shipped, "nabd-mentions"))
+    assert body["aggs"] == {"pairs": {"terms": {"field": "brand_sentiment", "size": 300}}}
+    assert {"term": {"nlp.spam": True}} in body["query"]["bool"]["must_not"]
+    assert "%dashboard_context-filter_clause%" in body["query"]["bool"]["filter"]
+    assert spec["transform"][-1] == {
+        "calculate": "(datum.positive - datum.negative) / (datum.positive + datum.negative)", "as": "net"}
+    assert {use.field for use in field_uses(net)} == {"@timestamp", "nlp.spam", "nlp.brand_sentiment",
+                                                      "nlp.sentiment", "brands.id"}
+
+
+def test_the_negative_searches_keep_mentions_negative_toward_a_brand_they_name(shipped):
+    for search_id in ("nabd-search-negative", "nabd-search-top-negative"):
+        search = by_id(shipped, search_id)
+        query = json.loads(search["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])["query"]["query"]
+        assert query == ("(nlp.brand_sentiment:*\\:negative or (not nlp.brand_sentiment:* and nlp.sentiment:negative))"
+                         " and not nlp.spam:true")
+        assert "brand_sentiment" in search["attributes"]["columns"]
+
+
+def test_a_vega_chart_on_a_field_the_mapping_lacks_is_reported(shipped):
+    broken = copy.deepcopy(shipped)
+    net = by_id(broken, "nabd-vega-net-sentiment")
+    spec = assets.vega_spec(net)
+    spec["data"]["url"]["body"]["aggs"]["pairs"]["terms"]["field"] = "nlp.brand"
+    broken[broken.index(net)] = assets.vega(net["id"], net["attributes"]["title"], net["attributes"]["description"],
+                                            spec)
+    assert field_problems(broken) == [
+        "visualization nabd-vega-net-sentiment aggs: field 'nlp.brand' is not in the nabd-mentions mapping"]
+
+
+def test_another_index_prefix_changes_only_the_data_view_patterns_and_the_vega_index():
     rewritten = [json.loads(line) for line in with_index_prefix(assets.render_ndjson(), "acme").splitlines()]
     original = assets.saved_objects()
     assert {o["id"]: o["attributes"]["title"] for o in rewritten if o["type"] == "index-pattern"} == {
         "nabd-mentions": "acme-mentions", "nabd-alerts": "acme-alerts"}
-    assert [o for o in rewritten if o["type"] != "index-pattern"] == [
-        o for o in original if o["type"] != "index-pattern"]
+    assert assets.vega_spec(by_id(rewritten, "nabd-vega-net-sentiment"))["data"]["url"]["index"] == "acme-mentions"
+    assert [o for o in rewritten if o["type"] not in ("index-pattern", "visualization")] == [
+        o for o in original if o["type"] not in ("index-pattern", "visualization")]
     assert assets.saved_objects("acme") == rewritten
+    assert field_problems(rewritten) == []
