@@ -16,7 +16,8 @@ FULL_MENTION = {
     "title": None, "text": "النت عند سهم صاير زفت من يومين 😡 اتصلت على [phone] وما حد رد",
     "lang": "ar",
     "author": {"id": "a1b2c3", "name": None, "followers": 312, "verified": False},
-    "brands": [{"id": "sahm", "alias": "سهم", "role": "brand"}],
+    "brands": [{"id": "sahm", "alias": "سهم", "role": "brand", "sentiment": "negative",
+                "sentiment_evidence": "صاير زفت"}],
     "engagement": {"likes": 14, "replies": 3, "shares": 2, "views": 900},
     "rating": None, "thread_id": "1040", "parent_id": "1040",
     "nlp": {
@@ -26,6 +27,7 @@ FULL_MENTION = {
         "dialect_scores": {"msa": 0.1, "gulf": 0.7, "egypt": 0.1, "levant": 0.05, "maghreb": 0.05},
         "complaint": True, "complaint_score": 0.93, "topics": ["network_coverage", "customer_service"],
         "churn_intent": False, "advocacy": False, "spam": False, "spam_score": 0.01,
+        "brand_sentiment": ["sahm:negative"],
         "evidence": [{"label": "topic:network_coverage", "text": "النت", "start": 0, "end": 4}],
     },
 }
