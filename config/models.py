@@ -53,10 +53,20 @@ class Brand(ConfigModel):
     competitors: UniqueList[Slug] = []
     include_terms: UniqueList[Text] = []
     exclude_terms: UniqueList[Text] = []
+    ambiguous_aliases: UniqueList[Text] = []
     timezone: TimeZone
     languages: UniqueList[Language] = Field(default=["ar", "ar-Latn", "en"], min_length=1)
     report_language: ReportLanguage | None = None
     report_to: UniqueList[Email] = []
+
+    @field_validator("ambiguous_aliases")
+    @classmethod
+    def _ambiguous_among_the_names(cls, terms: list[str], info: ValidationInfo) -> list[str]:
+        names = {*info.data.get("aliases", []), *info.data.get("arabizi", []), info.data.get("name_ar"), info.data.get("name_en")}
+        unknown = [term for term in terms if term not in names]
+        if unknown:
+            raise ValueError(f"expected some of the brand's own names (name_ar, name_en, aliases, arabizi), got {unknown}")
+        return terms
 
     @field_validator("exclude_terms")
     @classmethod

@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "index.cli",
     "spiders.cli",
     "nlp.cli",
+    "nlp.brand_sense.cli",
+    "nlp.brand_sentiment.cli",
     "index.kibana.cli",
     "nabd.alerts.cli",
     "nabd.report.cli",

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlp.brand_sense.scorer import BrandSenseScorer, default_scorer
 from nlp.normalize import normalize_for_matching
 
 logger = logging.getLogger(__name__)
@@ -31,10 +32,12 @@ _PIECE_CACHE_SIZE = 65536
 class BrandRule:
     """How posts name one brand: aliases (any script), handles, include and exclude terms, its role.
 
-    `ambiguous_aliases` are aliases that also mean something else; when the brand defines
-    `include_terms`, a match on an ambiguous alias counts only if an include term appears in the
-    post (outside any exclude term). Include terms confirm a brand, they never name it on their
-    own. An alias inside an occurrence of an exclude term is not a match.
+    `ambiguous_aliases` are aliases that also mean something else (سهم "share", رفيق "companion"):
+    a match on one counts only if something confirms it — an include term in the post (outside any
+    exclude term), or the brand-sense model (`nlp/brand_sense`) reading the words around it as a
+    company's name. Without a model, an ambiguous alias of a brand with include terms needs one;
+    of a brand without, it counts. Include terms confirm a brand, they never name it on their
+    own. An alias inside an occurrence of an exclude term is not a match (the analyst's override).
     """
 
     id: str
@@ -65,15 +68,19 @@ class BrandRule:
             handles=tuple(brand.handles),
             include_terms=tuple(brand.include_terms),
             exclude_terms=tuple(brand.exclude_terms),
+            ambiguous_aliases=frozenset(getattr(brand, "ambiguous_aliases", ())),
         )
 
 
 @dataclass(frozen=True)
 class BrandMatches:
-    """The brands a post names (`[{"id", "alias", "role"}]`, first named first) and those ruled out."""
+    """The brands a post names (`[{"id", "alias", "role"}]`, first named first) and those ruled out:
+    `excluded`, every alias inside an exclude term; `unconfirmed`, only ambiguous aliases that nothing
+    (include term, brand-sense model) confirmed."""
 
     brands: list[dict[str, str]]
     excluded: tuple[str, ...] = ()
+    unconfirmed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,10 @@ class _Occurrence:
 class BrandMatcher:
     """Brand rules compiled once into a phrase index and a handle pattern; `match(text)` per post."""
 
-    def __init__(self, rules: Sequence[BrandRule]) -> None:
+    def __init__(self, rules: Sequence[BrandRule], sense: BrandSenseScorer | None | str = "default") -> None:
+        """`sense`: the brand-sense model that confirms ambiguous aliases; "default" loads the shipped
+        one when a rule has ambiguous aliases (a missing or broken model file raises BrandSenseError);
+        None matches without one."""
         ids = [rule.id for rule in rules]
         duplicates = sorted({brand_id for brand_id in ids if ids.count(brand_id) > 1})
         if duplicates:
@@ -118,6 +128,9 @@ class BrandMatcher:
             handle.lstrip("@").casefold(): index for index, rule in enumerate(self.rules) for handle in rule.handles
         }
         self._handle_re = _handle_pattern(self._handles)
+        if sense == "default":
+            sense = default_scorer() if any(rule.ambiguous_aliases for rule in self.rules) else None
+        self._sense = sense
 
     @property
     def handles(self) -> frozenset[str]:
@@ -134,32 +147,50 @@ class BrandMatcher:
         return self.match_with_exclusions(text).brands
 
     def match_with_exclusions(self, text: str) -> BrandMatches:
-        """The brands named, and the brands whose every mention fell inside an exclude term."""
+        """The brands named, and those ruled out (by an exclude term, or an ambiguous alias unconfirmed)."""
         pieces, words = _normalized_words(text)
         occurrences = self._occurrences(words)
         found: dict[int, tuple[int, str]] = {}
         excluded: list[int] = []
+        unconfirmed: list[int] = []
         for brand, brand_occurrences in _by_brand(occurrences).items():
-            counted = self._counted(brand, brand_occurrences)
+            counted = self._counted(brand, brand_occurrences, words)
             if counted:
                 first = counted[0]
                 found[brand] = (pieces[words[first.first].piece].start, _alias_as_written(first, text, pieces, words))
+            elif _outside_excludes(brand_occurrences):
+                unconfirmed.append(brand)
             elif any(occurrence.phrase.kind == "alias" for occurrence in brand_occurrences):
                 excluded.append(brand)
         for match in self._handle_re.finditer(text) if self._handle_re else ():
             brand = self._handles[match.group(1).casefold()]
             if brand not in found or match.start() < found[brand][0]:
                 found[brand] = (match.start(), match.group())
-        return self._result(found, excluded)
+        return self._result(found, excluded, unconfirmed)
 
-    def _result(self, found: dict[int, tuple[int, str]], excluded: list[int]) -> BrandMatches:
+    def occurrence_spans(self, text: str) -> dict[str, list[tuple[int, int]]]:
+        """Where each named brand is named in `text`: `{brand id: [(start, end), …]}` (character
+        offsets of its counted aliases and its handles, in order), for brands `match` finds."""
+        pieces, words = _normalized_words(text)
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for brand, brand_occurrences in _by_brand(self._occurrences(words)).items():
+            for occ in self._counted(brand, brand_occurrences, words):
+                start = pieces[words[occ.first].piece].start
+                last_piece = pieces[words[occ.last].piece]
+                spans.setdefault(self.rules[brand].id, []).append((start, last_piece.start + len(last_piece.text)))
+        for match in self._handle_re.finditer(text) if self._handle_re else ():
+            spans.setdefault(self.rules[self._handles[match.group(1).casefold()]].id, []).append(match.span())
+        return {brand: sorted(set(places)) for brand, places in spans.items()}
+
+    def _result(self, found: dict[int, tuple[int, str]], excluded: list[int], unconfirmed: list[int]) -> BrandMatches:
         ordered = sorted(found.items(), key=lambda item: item[1][0])
         brands = [
             {"id": self.rules[brand].id, "alias": alias, "role": self.rules[brand].role}
             for brand, (_, alias) in ordered
         ]
         ruled_out = tuple(self.rules[brand].id for brand in excluded if brand not in found)
-        return BrandMatches(brands, ruled_out)
+        doubted = tuple(self.rules[brand].id for brand in unconfirmed if brand not in found)
+        return BrandMatches(brands, ruled_out, doubted)
 
     def _occurrences(self, words: list[_Word]) -> list[_Occurrence]:
         occurrences = []
@@ -170,16 +201,33 @@ class BrandMatcher:
                         occurrences.append(_Occurrence(phrase, index, index + len(phrase.words) - 1, clitic))
         return occurrences
 
-    def _counted(self, brand: int, occurrences: list[_Occurrence]) -> list[_Occurrence]:
+    def _counted(self, brand: int, occurrences: list[_Occurrence], words: list[_Word]) -> list[_Occurrence]:
         """The brand's alias occurrences that survive exclusion and ambiguity rules, first first."""
         excluded_words = {
             index for occ in occurrences if occ.phrase.kind == "exclude" for index in range(occ.first, occ.last + 1)
         }
         kept = [occ for occ in occurrences if excluded_words.isdisjoint(range(occ.first, occ.last + 1))]
         aliases = [occ for occ in kept if occ.phrase.kind == "alias"]
-        if self.rules[brand].include_terms and not any(occ.phrase.kind == "include" for occ in kept):
-            aliases = [occ for occ in aliases if not occ.phrase.ambiguous]
+        confirmed = any(occ.phrase.kind == "include" for occ in kept)
+        if not confirmed and any(occ.phrase.ambiguous for occ in aliases):
+            if self._sense is not None:
+                plain = [word.text for word in words]
+                aliases = [
+                    occ for occ in aliases
+                    if not occ.phrase.ambiguous or self._sense.names_brand(plain, occ.first, occ.last, occ.clitic)
+                ]
+            elif self.rules[brand].include_terms:
+                aliases = [occ for occ in aliases if not occ.phrase.ambiguous]
         return sorted(aliases, key=lambda occ: (occ.first, -occ.last))
+
+
+def _outside_excludes(occurrences: list[_Occurrence]) -> bool:
+    """Whether some alias occurrence lies outside every exclude term (then only ambiguity dropped it)."""
+    excluded_words = {
+        index for occ in occurrences if occ.phrase.kind == "exclude" for index in range(occ.first, occ.last + 1)
+    }
+    return any(occ.phrase.kind == "alias" and excluded_words.isdisjoint(range(occ.first, occ.last + 1))
+               for occ in occurrences)
 
 
 def _phrase_index(rules: Sequence[BrandRule]) -> dict[str, list[_Phrase]]:

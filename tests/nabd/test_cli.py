@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from nabd.cli import build_parser, main
 
 COMMANDS = {"demo", "config", "es", "index", "search", "crawl", "demo-site", "train", "classify", "eval",
-            "export-onnx", "enrich", "trends", "alerts", "report", "kibana", "erase"}
+            "export-onnx", "enrich", "trends", "alerts", "report", "kibana", "erase",
+            "brand-sense", "brand-sentiment"}
 
 
 def test_help_lists_every_command_and_where_to_start(capsys):
@@ -17,7 +19,7 @@ def test_help_lists_every_command_and_where_to_start(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert exit_info.value.code == 0
-    assert {name for name in COMMANDS if f"    {name} " not in out} == set()
+    assert {name for name in COMMANDS if not re.search(rf"^    {re.escape(name)}\s", out, re.MULTILINE)} == set()
     assert "nabd demo" in out and 'nabd search "التوصيل"' in out
 
 

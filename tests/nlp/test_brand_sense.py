@@ -1,0 +1,169 @@
+"""Brand-sense disambiguation: features, the stored model, the labelled set, the fit, and the matcher's use of it."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from config import Brand
+from nabd.cli import main as nabd_main
+from nlp.brand_sense.data import BrandSenseLabelsError, read_sense_labels
+from nlp.brand_sense.features import HASH_SIZE, context_features
+from nlp.brand_sense.scorer import BrandSenseError, BrandSenseScorer, default_scorer
+from nlp.brands import BrandMatcher, BrandRule
+
+SAHM = BrandRule(id="sahm", aliases=("سهم", "Sahm"), ambiguous_aliases=frozenset({"سهم"}),
+                 handles=("@SahmCare",), include_terms=("شريحة سهم",), exclude_terms=("سعر السهم",))
+
+
+def test_the_alias_itself_never_becomes_a_feature() -> None:
+    words = ["شبكة", "سهم", "ضعيفة", "جدا"]
+    features = context_features(words, 1, 1)
+    assert "l1:شبكة" in features and "r1:ضعيفة" in features
+    assert not [feature for feature in features if "سهم" in feature]
+
+
+def test_a_clitic_on_the_alias_and_a_number_beside_it_are_features() -> None:
+    features = context_features(["ارتفع", "والسهم", "36"], 1, 1, clitic="وال")
+    assert "clitic:وال" in features and "number_near" in features
+
+
+def test_the_model_round_trips_and_a_broken_one_is_named(tmp_path: Path) -> None:
+    scorer = BrandSenseScorer(np.linspace(-1, 1, HASH_SIZE, dtype=np.float32), 0.25, 0.7)
+    scorer.save(tmp_path, {"note": "test"})
+    loaded = BrandSenseScorer.load(tmp_path)
+    assert loaded.threshold == 0.7 and loaded.bias == 0.25
+    words = ["شبكة", "سهم", "ضعيفة"]
+    assert abs(loaded.probability(words, 1, 1) - scorer.probability(words, 1, 1)) < 1e-2
+    (tmp_path / "model.json").write_text('{"threshold": 2, "hash_bits": 18}', encoding="utf-8")
+    with pytest.raises(BrandSenseError, match=r"model\.json: threshold must be between 0 and 1"):
+        BrandSenseScorer.load(tmp_path)
+    (tmp_path / "model.safetensors").write_bytes(b"not safetensors")
+    with pytest.raises(BrandSenseError, match=r"model\.safetensors"):
+        BrandSenseScorer.load(tmp_path)
+    with pytest.raises(BrandSenseError, match=r"brand-sense model file not found"):
+        BrandSenseScorer.load(tmp_path / "missing")
+
+
+def test_the_shipped_model_reads_company_and_ordinary_contexts() -> None:
+    matcher = BrandMatcher([SAHM])
+    assert [b["id"] for b in matcher.match("شبكة سهم ضعيفة والنت مقطوع وخدمة العملاء ما ترد")] == ["sahm"]
+    assert matcher.match("ارتفع سهم الراجحي في تداول اليوم 3% والمؤشر العام اغلق على ارتفاع") == []
+    assert matcher.match("اصابني سهم الحب من اول نظرة") == []
+
+
+def test_an_include_term_or_the_handle_confirms_what_the_model_doubts() -> None:
+    matcher = BrandMatcher([SAHM])
+    doubtful = "اصابني سهم الحب من اول نظرة"
+    assert matcher.match(doubtful) == []
+    assert [b["id"] for b in matcher.match(doubtful + " وعندي شريحة سهم")] == ["sahm"]
+    assert [b["id"] for b in matcher.match(doubtful + " @SahmCare")] == ["sahm"]
+
+
+def test_exclude_terms_still_override_the_model() -> None:
+    matcher = BrandMatcher([SAHM])
+    result = matcher.match_with_exclusions("سعر السهم نزل وشبكة الجوال ضعيفة والنت مقطوع")
+    assert result.brands == [] and result.excluded == ("sahm",)
+
+
+def test_unambiguous_aliases_never_ask_the_model() -> None:
+    matcher = BrandMatcher([SAHM])
+    assert [b["id"] for b in matcher.match("Sahm prices went up")] == ["sahm"]
+
+
+def test_without_a_model_the_old_rule_holds() -> None:
+    matcher = BrandMatcher([SAHM], sense=None)
+    assert matcher.match("اصابني سهم الحب") == []  # ambiguous, include terms defined, none present
+    no_include = dataclasses.replace(SAHM, include_terms=())
+    assert [b["id"] for b in BrandMatcher([no_include], sense=None).match("اصابني سهم الحب")] == ["sahm"]
+
+
+def test_a_configured_ambiguous_alias_must_be_one_of_the_brand_s_names() -> None:
+    base = {"id": "sahm", "name_ar": "سهم", "name_en": "Sahm", "aliases": ["سهم"], "timezone": "Asia/Riyadh"}
+    assert BrandMatcher.from_brands([Brand(**base, ambiguous_aliases=["سهم"])]).rules[0].ambiguous_aliases == {"سهم"}
+    with pytest.raises(ValueError, match="ambiguous_aliases"):
+        Brand(**base, ambiguous_aliases=["أسهم"])
+
+
+def test_the_labelled_posts_cover_each_word_and_were_double_labelled() -> None:
+    labels = read_sense_labels()
+    for word in ("زين", "سهم", "رفيق"):
+        mine = [label for label in labels if label.word == word]
+        assert len(mine) >= 300
+        assert any(label.brand for label in mine) and any(not label.brand for label in mine)
+        assert {label.split for label in mine} == {"train", "holdout"}
+        doubled = [label for label in mine if label.second_brand is not None]
+        assert len(doubled) >= 60
+        assert sum(label.brand == label.second_brand for label in doubled) / len(doubled) >= 0.9
+
+
+def test_the_hold_out_split_is_fixed_by_the_text() -> None:
+    first, again = read_sense_labels(), read_sense_labels()
+    assert [label.split for label in first] == [label.split for label in again]
+
+
+def test_a_bad_label_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"source_id": "a", "word": "سهم", "text": "سهم", "brand": "yes", "sense": "stock"}\n',
+                    encoding="utf-8")
+    with pytest.raises(BrandSenseLabelsError, match=r"labels\.jsonl:1: `brand` must be a bool"):
+        read_sense_labels(path)
+
+
+def _write_gz(path: Path, texts: list[str]) -> None:
+    with gzip.open(path, "wt", encoding="utf-8") as stream:
+        for number, text in enumerate(texts):
+            stream.write(json.dumps({"id": f"{path.stem}:{number}", "text": text}, ensure_ascii=False) + "\n")
+
+
+def test_fit_writes_a_model_and_measures_the_hold_out(tmp_path: Path, capsys) -> None:
+    company = ["شبكة موبايلي طايحة والنت ضعيف", "باقة موبايلي غالية جدا", "اتصلت على خدمة عملاء امازون وما ردوا",
+               "طلبت من امازون والشحنة تأخرت", "فاتورة موبايلي وصلت مرتين"] * 6
+    ordinary = ["الجو جميل اليوم والقهوة احلى", "نجم الهلال سجل هدف جميل", "يا نور عيني يا جميل",
+                "كلام طيب وجميل منك", "نجم المباراة اليوم"] * 6
+    data = tmp_path / "data"
+    data.mkdir()
+    _write_gz(data / "tweets.jsonl.gz", company + ordinary)
+    rows = []
+    for number in range(40):
+        brand = number % 2 == 0
+        text = f"شبكة سهم ضعيفة والنت مقطوع {number}" if brand else f"سعر سهم الشركة ارتفع في السوق {number}"
+        rows.append({"source_id": f"t:{number}", "word": "سهم", "text": text, "brand": brand,
+                     "sense": "company" if brand else "stock"})
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    output = tmp_path / "model"
+    assert nabd_main(["brand-sense", "fit", "--data-dir", str(data), "--labels", str(labels),
+                      "--output", str(output)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["weak_examples"]["brand"] > 0 and report["weak_examples"]["not_brand"] > 0
+    assert report["holdout"]["سهم"]["model"]["n"] > 0
+    assert report["leave_word_out"]["سهم"]["n"] == 40
+    scorer = BrandSenseScorer.load(output)
+    company = scorer.probability(["شبكة", "سهم", "ضعيفة", "والنت", "مقطوع"], 1, 1)
+    stock = scorer.probability(["سعر", "سهم", "الشركة", "ارتفع", "في", "السوق"], 1, 1)
+    assert company > 0.5 > stock
+    assert json.loads((output / "model.json").read_text(encoding="utf-8"))["labels"]["سهم"]["posts"] == 40
+
+
+def test_the_shipped_model_is_loaded_once() -> None:
+    assert default_scorer() is default_scorer()
+
+
+def test_sample_draws_posts_holding_the_alias_once_each(tmp_path: Path, capsys) -> None:
+    mentions = tmp_path / "raw.jsonl"
+    lines = [{"id": "a", "text": "شبكة سهم طايحة"}, {"id": "b", "text": "شبكة سهم طايحة"},
+             {"id": "c", "text": "ارتفع السهم اليوم"}, {"id": "d", "text": "الجو جميل"}]
+    mentions.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines) + "{broken\n",
+                        encoding="utf-8")
+    assert nabd_main(["brand-sense", "sample", "سهم", str(mentions), "--count", "10"]) == 0
+    captured = capsys.readouterr()
+    drawn = [json.loads(line) for line in captured.out.splitlines()]
+    assert sorted(post["source_id"] for post in drawn) == ["a", "c"]
+    assert all(post["word"] == "سهم" and post["brand"] is None for post in drawn)
+    assert "raw.jsonl:5: not JSON" in captured.err
