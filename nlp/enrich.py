@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from nlp.analysis_cap import analysed_part
 from nlp.brands import BrandMatcher
 from nlp.lang import detect_lang
 from nlp.pii import MASK_RE, PII_KINDS, mask_pii
@@ -153,9 +154,11 @@ class _EnrichStage:
             self._flush()
 
     def _enriched(self, mention: dict[str, Any]) -> dict[str, Any] | None:
-        """The mention with brands, masked text and language; None (counted) when no brand is named."""
+        """The mention with brands, masked text and language; None (counted) when no brand is named.
+        Brands and language read the post's first `ANALYSIS_CHARS` characters; masking reads all of it."""
         title = mention.get("title")
-        matches = self.matcher.match_with_exclusions(f"{title}\n{mention['text']}" if title else mention["text"])
+        matches = self.matcher.match_with_exclusions(
+            analysed_part(f"{title}\n{mention['text']}" if title else mention["text"]))
         if not matches.brands:
             reason = "excluded_term" if matches.excluded else "no_brand_match"
             self.summary.dropped[reason] += 1
@@ -164,7 +167,7 @@ class _EnrichStage:
         record["text"] = self._masked(mention["text"])
         if title:
             record["title"] = self._masked(title)
-        record["lang"] = detect_lang(MASK_RE.sub(" ", record["text"] or record.get("title") or ""))
+        record["lang"] = detect_lang(MASK_RE.sub(" ", analysed_part(record["text"] or record.get("title") or "")))
         record["brands"] = matches.brands
         self.summary.languages[record["lang"]] = self.summary.languages.get(record["lang"], 0) + 1
         return record
@@ -253,7 +256,7 @@ def _raw_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 def _classifier_text(record: dict[str, Any]) -> str:
-    return record["text"] if record["text"].strip() else record.get("title") or ""
+    return analysed_part(record["text"] if record["text"].strip() else record.get("title") or "")
 
 
 def _json_line(record: dict[str, Any]) -> bytes:

@@ -3,9 +3,10 @@ become readable masks."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -22,6 +23,7 @@ _MAYBE_PII_RE = re.compile(r"\d|@|(?:x|twitter)\.com/", re.IGNORECASE)
 # Eastern-Arabic (٠-٩) and Persian (۰-۹) digits map one code point to one code point, so a
 # translated copy of a post has the same offsets as the post itself.
 _ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_OTHER_DIGITS_RE = re.compile("[٠-٩۰-۹]")
 
 # What may sit between the digit groups of one phone number: spaces, dots, dashes, the Arabic comma,
 # the invisible bidi marks that right-to-left editors insert around numbers and zero-width characters
@@ -31,32 +33,42 @@ _SEPARATOR = rf"[ \t\u00a0.\-\u2010-\u2015\u060c{_INVISIBLE}]"
 _SEPARATOR_CHARS = frozenset(" \t\u00a0.-\u2010\u2011\u2012\u2013\u2014\u2015\u060c\u200b\u200c\u200d\u200e\u200f\ufeff\u00ad") | (
     frozenset(chr(code) for code in [*range(0x202A, 0x202F), *range(0x2060, 0x2065), *range(0x2066, 0x206A)])
 )
+# Every pattern that scans a whole post opens with a lookahead on the characters it can start with, before
+# its lookbehinds: most positions of a long post are then given up at once.
 _PHONE_CANDIDATE_RE = re.compile(
-    rf"(?<![0-9A-Za-z])(?:\({_SEPARATOR}?)?(?:\+{_SEPARATOR}?)?(?:\({_SEPARATOR}?)?[0-9]+\)?"
+    rf"(?=[(+0-9])(?<![0-9A-Za-z])(?:\({_SEPARATOR}?)?(?:\+{_SEPARATOR}?)?(?:\({_SEPARATOR}?)?[0-9]+\)?"
     rf"(?:{_SEPARATOR}{{1,3}}\(?[0-9]+\)?)*"
 )
 _DIGIT_GROUP_RE = re.compile(r"[0-9]+")
+_GROUP_START_RE = re.compile(r"(?<![0-9])[0-9]")
+_ASCII_DIGITS_CHARS = frozenset("0123456789")
+# What may stand between two digit groups of one such stretch (the gap of `_PHONE_CANDIDATE_RE`). No part of
+# it can be a digit, so it never needs to give back what it took (possessive: no backtracking into it).
+_GROUP_GAP = rf"(?:\)?+{_SEPARATOR}{{1,3}}+\(?+)?+"
 _MAX_GROUPS_PER_PHONE = 10
 _MAX_PHONE_DIGITS = 17  # "00" + the 15 digits of the longest E.164 number
 _MIN_PHONE_DIGITS = 8  # the shortest shape below: an eight-digit local number
 # The first digits of a number that is a phone without a phone word nearby: `+` or `00` (international),
 # a local mobile (05…, 01…), or a Gulf or Egyptian country code written without `+`.
 _PHONE_WITHOUT_CONTEXT_STARTS = ("0", "9", "2")
-_PHONE_START_RE = re.compile(r"(?<![0-9])[029]")
+# The longest distance from a digit group back to its leading `(` or `+`: `( + ( 5` opening a stretch.
+_MAX_LEAD_CHARS = 6
 
 # Payment cards (ISO/IEC 7812): 13 to 19 digits, Luhn-checked, the first digit 2-6 (Mastercard's 2-series,
 # Amex and Diners 3, Visa 4, Mastercard and mada 5, Discover 6), written whole or in groups of three or more
 # digits separated like a phone's groups (a space, a dash, an invisible character).
 # No lookahead after the run: a failing one would make every later group start rescan the run (quadratic).
-_CARD_CANDIDATE_RE = re.compile(rf"(?<![0-9A-Za-z+])[2-6][0-9]{{2,}}(?:{_SEPARATOR}{{1,3}}[0-9]{{3,}})*")
+_CARD_CANDIDATE_RE = re.compile(rf"(?=[2-6])(?<![0-9A-Za-z+])[2-6][0-9]{{2,}}(?:{_SEPARATOR}{{1,3}}[0-9]{{3,}})*")
 _CARD_DIGITS = range(13, 20)
 _MAX_CARD_GROUPS = 6
+_MANY_CARD_CHARS = 128  # a longer stretch of digit groups is searched for cards with numpy
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # a digit doubled, less 9 above 9
 
 # An @handle in the text (not the `@` of an e-mail address, which is masked first), and a link to an X
 # (Twitter) post or profile, whose path names its author. Paths of X that are not accounts stay.
-_HANDLE_RE = re.compile(r"(?<![\w@.])@(\w+)(?!@)")  # `@a@b` is no handle (and masking stays idempotent)
+_HANDLE_RE = re.compile(r"(?=@)(?<![\w@.])@(\w+)(?!@)")  # `@a@b` is no handle (and masking stays idempotent)
 _X_LINK_RE = re.compile(
-    r"(?<![\w.])((?:https?://)?(?:www\.|mobile\.)?(?:x|twitter)\.com/)(\w{1,50})(?!\w)(?:/status(?:es)?/([0-9]+))?",
+    r"(?<![\w.])(?=[hwmxt])((?:https?://)?(?:www\.|mobile\.)?(?:x|twitter)\.com/)(\w{1,50})(?!\w)(?:/status(?:es)?/([0-9]+))?",
     re.IGNORECASE,
 )
 _REST_OF_LINK_RE = re.compile(r"\S*")
@@ -70,15 +82,18 @@ _EMAIL_RE = re.compile(
     r"(?![A-Za-z0-9\-])"
 )
 
-_SAUDI_ID_RE = re.compile(r"(?<![0-9])(?<![0-9][.,])[12][0-9]{9}(?![0-9])(?![.,][0-9])")
-_EGYPTIAN_ID_RE = re.compile(r"(?<![0-9])(?<![0-9][.,])[23][0-9]{13}(?![0-9])(?![.,][0-9])")
+_SAUDI_ID_RE = re.compile(r"(?=[12])(?<![0-9])(?<![0-9][.,])[12][0-9]{9}(?![0-9])(?![.,][0-9])")
+_EGYPTIAN_ID_RE = re.compile(r"(?=[23])(?<![0-9])(?<![0-9][.,])[23][0-9]{13}(?![0-9])(?![.,][0-9])")
 _EGYPTIAN_GOVERNORATES = frozenset(
     ["01", "02", "03", "04", "11", "12", "13", "14", "15", "16", "17", "18", "19"]
     + ["21", "22", "23", "24", "25", "26", "27", "28", "29", "31", "32", "33", "34", "35", "88"]
 )
 
 _MAX_BANK_CODE_LETTERS = 4
-_IBAN_START_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}")
+_IBAN_START_RE = re.compile(r"(?=[A-Za-z])(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}")
+_IBAN_LETTER_NUMBERS = {ord(letter): str(number) for number, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 10)}
+_DROP_SEPARATORS = dict.fromkeys(map(ord, _SEPARATOR_CHARS))
+_DROP_DIGITS = dict.fromkeys(map(ord, "0123456789"))
 # Country code -> IBAN length (SWIFT IBAN registry), the Arab world first.
 IBAN_LENGTHS = {
     "SA": 24, "AE": 23, "KW": 30, "BH": 22, "QA": 29, "OM": 23, "EG": 29, "JO": 30, "LB": 28,
@@ -87,19 +102,35 @@ IBAN_LENGTHS = {
     "SE": 24, "NO": 15, "DK": 18, "FI": 18, "PL": 28, "PT": 25, "GR": 27, "CY": 28, "MT": 31,
     "LU": 20,
 }  # fmt: skip
+# An IBAN as written from its start: exactly its country's number of letters and digits, single separators
+# between them allowed (`SA03 8000 0000 …`), and no letter or digit right after it.
+_IBAN_BODY_RES = {
+    country: re.compile(rf"[A-Za-z0-9](?:{_SEPARATOR}?[A-Za-z0-9]){{{length - 1}}}(?![A-Za-z0-9])")
+    for country, length in IBAN_LENGTHS.items()
+}
 
 # Country calling code -> the national numbers we accept after it.
-_GULF_AND_EGYPT = {
-    "966": re.compile(r"0?5[0-9]{8}|0?1[1-7][0-9]{7}"),
-    "971": re.compile(r"0?5[0-9]{8}|0?[234679][0-9]{7}"),
-    "965": re.compile(r"[124569][0-9]{7}"),
-    "973": re.compile(r"[136789][0-9]{7}"),
-    "974": re.compile(r"[34567][0-9]{7}"),
-    "968": re.compile(r"[279][0-9]{7}"),
-    "20": re.compile(r"0?1[0125][0-9]{8}|0?[2-9][0-9]{7,8}"),
+_GULF_AND_EGYPT_NUMBERS = {
+    "966": r"0?5[0-9]{8}|0?1[1-7][0-9]{7}",
+    "971": r"0?5[0-9]{8}|0?[234679][0-9]{7}",
+    "965": r"[124569][0-9]{7}",
+    "973": r"[136789][0-9]{7}",
+    "974": r"[34567][0-9]{7}",
+    "968": r"[279][0-9]{7}",
+    "20": r"0?1[0125][0-9]{8}|0?[2-9][0-9]{7,8}",
 }
-_LOCAL_MOBILE_RE = re.compile(r"05[0-9]{8}|01[0125][0-9]{8}|01[1-7][0-9]{7}")
-_LOCAL_WITH_CONTEXT_RE = re.compile(r"0[1-9][0-9]{7,9}|5[0-9]{8}|[2-9][0-9]{7}")
+# No country code begins another, so a number matches at most one code's branch.
+_WITH_COUNTRY_CODE_RE = re.compile("|".join(f"{code}(?:{national})" for code, national in _GULF_AND_EGYPT_NUMBERS.items()))
+# After `+` or `00`: a Gulf or Egyptian number by its plan, any other by the length of E.164 numbers.
+_INTERNATIONAL_RE = re.compile(rf"{_WITH_COUNTRY_CODE_RE.pattern}|(?!{'|'.join(_GULF_AND_EGYPT_NUMBERS)})[1-9][0-9]{{7,14}}")
+# Written with the country code but without `+` or `00`, a number has 11 digits or more: Egypt's shortest
+# national numbers are left out (every other country's are long enough already).
+_BARE_COUNTRY_NUMBERS = {**_GULF_AND_EGYPT_NUMBERS, "20": r"0?1[0125][0-9]{8}|0?[2-9][0-9]{8}|0[2-9][0-9]{7}"}
+_MIN_BARE_COUNTRY_DIGITS = 11
+_LOCAL_MOBILE = r"05[0-9]{8}|01[0125][0-9]{8}|01[1-7][0-9]{7}"
+_LOCAL_WITH_CONTEXT = r"0[1-9][0-9]{7,9}|5[0-9]{8}|[2-9][0-9]{7}"
+_LOCAL_MOBILE_RE = re.compile(_LOCAL_MOBILE)
+_LOCAL_WITH_CONTEXT_RE = re.compile(_LOCAL_WITH_CONTEXT)
 
 _PHONE_WORDS = (
     r"جوال|جوالي|الجوال|رقمي|رقم\s*الجوال|رقم\s*التواصل|واتس|واتساب|الواتس|الواتساب|وتساب|اتصل|اتصلوا|اتصال"
@@ -107,34 +138,49 @@ _PHONE_WORDS = (
     r"|تليفوني|نمرة|نمرتي|النمرة|call|phone|whatsapp|whats|tel|mobile|cell|contact"
 )
 # Found once per post (a digit may follow the word directly: `واتس99887766`).
-_PHONE_CONTEXT_RE = re.compile(rf"(?<!\w)(?:{_PHONE_WORDS})(?![^\W\d])", re.IGNORECASE)
+_PHONE_WORD_FIRST_LETTERS = "".join(sorted({word[0] for word in _PHONE_WORDS.split("|")}))
+_PHONE_CONTEXT_RE = re.compile(
+    rf"(?=[{_PHONE_WORD_FIRST_LETTERS}])(?<!\w)(?:{_PHONE_WORDS})(?![^\W\d])", re.IGNORECASE
+)
 _PHONE_CONTEXT_WINDOW = 40
 
-# A label right before a number that makes it an order, tracking or reference number.
-_REFERENCE_WORDS = (
-    r"طلب|طلبي|طلبية|طلبيتي|اوردر|أوردر|شحنة|شحنتي|الشحنه|شحنه|تتبع|تتبّع|فاتورة|فاتورتي|فاتوره|بوليصة"
-    r"|بوليصه|حجز|حجزي|مرجع|مرجعي|المرجعي|بلاغ|بلاغي|تذكرة|تذكرتي|تذكره|عملية|العمليه|معاملة|معاملتي"
-    r"|شكوى|شكوتي|حوالة|حواله|سند|إيصال|ايصال|كوبون|كود|موديل|سيريال|الصنف|منتج|المنتج"
-)
-_REFERENCE_LABEL_RE = re.compile(
-    rf"(?:(?<!\w)[وفبل]?(?:ال)?(?:{_REFERENCE_WORDS})(?!\w)"
-    r"|(?<![A-Za-z])(?:order|orders|tracking|track|invoice|inv|ref|reference|booking|ticket|case|shipment"
-    r"|awb|transaction|txn|receipt|coupon|code|model|serial|sku|item|parcel|package|confirmation|po)(?![A-Za-z])"
-    r"|#)"
-    r"(?:[\s:#\-–.،,]|رقم|رقمه|رقمها|هو|هي|no|nr|num|number|id|is)*$",
+# A label right before a number that makes it an order, tracking or reference number: an Arabic word (a
+# conjunction, preposition or article may be glued to it), an English word or `#`, then only fillers.
+_REFERENCE_WORDS_AR = (
+    "طلب طلبي طلبية طلبيتي اوردر أوردر شحنة شحنتي الشحنه شحنه تتبع تتبّع فاتورة فاتورتي فاتوره بوليصة "
+    "بوليصه حجز حجزي مرجع مرجعي المرجعي بلاغ بلاغي تذكرة تذكرتي تذكره عملية العمليه معاملة معاملتي "
+    "شكوى شكوتي حوالة حواله سند إيصال ايصال كوبون كود موديل سيريال الصنف منتج المنتج"
+).split()
+_REFERENCE_WORDS_EN = (
+    "order orders tracking track invoice inv ref reference booking ticket case shipment awb transaction txn "
+    "receipt coupon code model serial sku item parcel package confirmation po"
+).split()
+_LABEL_FILLER_WORDS = "رقم رقمه رقمها هو هي no nr num number id is".split()
+_LABEL_WINDOW = 40
+
+
+def _backwards(words: list[str]) -> str:
+    """An alternation of `words` written backwards, for patterns matched on a reversed window."""
+    return "|".join(re.escape(word[::-1]) for word in words)
+
+
+# Both "before" patterns read the window before a number backwards, from the number: one anchored match
+# instead of a search that tries the word lists at every position of the window.
+_REFERENCE_LABEL_BEFORE_RE = re.compile(
+    rf"(?:[\s:#\-–.،,]|{_backwards(_LABEL_FILLER_WORDS)})*"
+    rf"(?:(?<!\w)(?:{_backwards(_REFERENCE_WORDS_AR)})(?:لا)?[وفبل]?(?!\w)"
+    rf"|(?<![A-Za-z])(?:{_backwards(_REFERENCE_WORDS_EN)})(?![A-Za-z])"
+    r"|#)",
     re.IGNORECASE,
 )
-_LABEL_WINDOW = 40
 
 _MONEY_OR_PERCENT_AFTER_RE = re.compile(
     r"^[\s\u00a0]*(?:%|٪|ريال|ر\.?\s?س|ر\.?\s?ق|جنيه|ج\.?\s?م|درهم|دينار|دولار|يورو|ليرة|الف|ألف|مليون|مليار"
     r"|sar|sr|aed|usd|egp|kwd|qar|bhd|omr|jod|eur|gbp|\$|€|£)",
     re.IGNORECASE,
 )
-_MONEY_BEFORE_RE = re.compile(
-    r"(?:sar|sr|aed|usd|egp|kwd|qar|bhd|omr|jod|eur|gbp|\$|€|£|ريال|ر\.س|سعر|بسعر|السعر|price)[\s\u00a0:]*$",
-    re.IGNORECASE,
-)
+_CURRENCY_WORDS_BEFORE = "sar sr aed usd egp kwd qar bhd omr jod eur gbp $ € £ ريال ر.س سعر بسعر السعر price".split()
+_MONEY_BEFORE_RE = re.compile(rf"[\s\u00a0:]*(?:{_backwards(_CURRENCY_WORDS_BEFORE)})", re.IGNORECASE)  # backwards
 
 
 @dataclass(frozen=True)
@@ -149,8 +195,7 @@ class MaskResult:
         return sum(self.counts.values())
 
 
-@dataclass(frozen=True)
-class _Span:
+class _Span(NamedTuple):
     start: int
     end: int
     kind: str
@@ -168,7 +213,7 @@ def mask_pii(text: str, keep_handles: Iterable[str] = ()) -> MaskResult:
         raise TypeError(f"mask_pii expects str text, got {type(text).__name__}")
     if not _MAYBE_PII_RE.search(text):
         return MaskResult(text)
-    ascii_text = text.translate(_ASCII_DIGITS)
+    ascii_text = text.translate(_ASCII_DIGITS) if _OTHER_DIGITS_RE.search(text) else text
     kept = frozenset(handle.lstrip("@").casefold() for handle in keep_handles)
     spans = _find_pii_spans(ascii_text, kept)
     return _apply_masks(text, spans)
@@ -194,7 +239,8 @@ def _find_pii_spans(text: str, kept: frozenset[str]) -> list[_Span]:
                 continue
             covered[span.start : span.end] = b"\x01" * (span.end - span.start)
             spans.append(span)
-    return sorted(spans, key=lambda span: span.start)
+    spans.sort()  # by start: spans never overlap
+    return spans
 
 
 def _apply_masks(text: str, spans: list[_Span]) -> MaskResult:
@@ -240,40 +286,76 @@ def _handle_spans(text: str, kept: frozenset[str]) -> Iterator[_Span]:
 
 
 def _card_spans(text: str) -> Iterator[_Span]:
-    for candidate in _CARD_CANDIDATE_RE.finditer(text):
-        groups = [(match.start(), match.end()) for match in _DIGIT_GROUP_RE.finditer(text, *candidate.span())]
-        first = 0
-        while first < len(groups):
-            last = _card_from(text, groups, first)
-            if last is None:
-                first += 1
+    long_enough = [candidate.span() for candidate in _CARD_CANDIDATE_RE.finditer(text)
+                   if candidate.end() - candidate.start() >= _CARD_DIGITS[0]]  # the others hold too few digits
+    for start, end in long_enough:
+        find = _longest_cards if end - start <= _MANY_CARD_CHARS else _longest_cards_vectorized
+        taken_until = start
+        for card_start, card_end in find(text, start, end):
+            if card_start < taken_until:
                 continue
-            start, end = groups[first][0], groups[last][1]
-            if not _is_reference_or_money(text, start, end):
-                yield _Span(start, end, "card")
-            first = last + 1
+            if not _is_reference_or_money(text, card_start, card_end):
+                yield _Span(card_start, card_end, "card")
+            taken_until = card_end
 
 
-def _card_from(text: str, groups: list[tuple[int, int]], first: int) -> int | None:
-    """The last group of the longest Luhn-valid card number made of groups `first..last`."""
-    if text[groups[first][0]] not in "23456":
-        return None
-    digits, found = "", None
-    for last in range(first, min(len(groups), first + _MAX_CARD_GROUPS)):
-        digits += text[groups[last][0] : groups[last][1]]
-        if len(digits) > _CARD_DIGITS[-1]:
-            break
-        if len(digits) in _CARD_DIGITS and _luhn_valid(digits) and not _is_egyptian_id_number(digits):
-            found = last
-    return found
+def _longest_cards(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """For each digit group of the stretch `start..end` that begins one, the longest card number (Luhn-valid,
+    13-19 digits, first digit 2-6, not an Egyptian national id) of at most six groups from it: (start, end)."""
+    groups = [(match.start(), match.end()) for match in _DIGIT_GROUP_RE.finditer(text, start, end)]
+    cards = []
+    for first, (first_start, _) in enumerate(groups):
+        if text[first_start] not in "23456":
+            continue
+        digits, found = "", None
+        for last in range(first, min(len(groups), first + _MAX_CARD_GROUPS)):
+            digits += text[groups[last][0] : groups[last][1]]
+            if len(digits) > _CARD_DIGITS[-1]:
+                break
+            if len(digits) in _CARD_DIGITS and _luhn_valid(digits) and not _is_egyptian_id_number(digits):
+                found = last
+        if found is not None:
+            cards.append((first_start, groups[found][1]))
+    return cards
+
+
+def _longest_cards_vectorized(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """`_longest_cards` with numpy, for a long stretch: the Luhn sum of any run of digits is the difference of
+    two prefix sums (digits doubled at even, or at odd, positions, as the run's end decides)."""
+    import numpy as np
+
+    codes = np.frombuffer(text[start:end].encode("utf-32-le"), dtype=np.uint32)
+    is_digit = (codes >= ord("0")) & (codes <= ord("9"))
+    edges = np.diff(is_digit.astype(np.int8), prepend=0, append=0)
+    group_starts, group_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    values = codes[is_digit].astype(np.int64) - ord("0")
+    offsets = np.concatenate(([0], np.cumsum(group_ends - group_starts)))  # where each group's digits begin
+    doubled = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int64)[values]
+    even = np.arange(len(values)) % 2 == 0
+    doubled_at_even = np.concatenate(([0], np.cumsum(np.where(even, doubled, values))))
+    doubled_at_odd = np.concatenate(([0], np.cumsum(np.where(even, values, doubled))))
+    first_digit = values[offsets[:-1]]
+    may_start = (first_digit >= 2) & (first_digit <= 6)
+    lasts = np.full(len(group_starts), -1, dtype=np.int64)
+    for extra in range(_MAX_CARD_GROUPS):  # the number of groups after the first: longer cards overwrite
+        first = np.arange(len(group_starts) - extra)
+        begin, stop = offsets[first], offsets[first + extra + 1]
+        luhn = np.where(stop % 2 == 0, doubled_at_even[stop] - doubled_at_even[begin],
+                        doubled_at_odd[stop] - doubled_at_odd[begin])
+        length = stop - begin
+        valid = may_start[first] & (length >= _CARD_DIGITS[0]) & (length <= _CARD_DIGITS[-1]) & (luhn % 10 == 0)
+        for index in np.flatnonzero(valid & (length == 14) & (first_digit[first] <= 3)):
+            digits = "".join(map(str, values[begin[index] : stop[index]].tolist()))
+            valid[index] = not _is_egyptian_id_number(digits)
+        lasts[first[valid]] = first[valid] + extra
+    firsts = np.flatnonzero(lasts >= 0)
+    return list(zip((group_starts[firsts] + start).tolist(), (group_ends[lasts[firsts]] + start).tolist()))
 
 
 def _luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
+    """The Luhn check: every second digit from the right doubled (less 9 above 9), the sum a multiple of 10."""
+    undoubled, doubled = digits[-1::-2], digits[-2::-2].translate(_LUHN_DOUBLED)
+    return (sum(map(int, undoubled)) + sum(map(int, doubled))) % 10 == 0
 
 
 def _is_egyptian_id_number(digits: str) -> bool:
@@ -288,57 +370,135 @@ def _email_spans(text: str) -> Iterator[_Span]:
 
 def _iban_spans(text: str) -> Iterator[_Span]:
     for match in _IBAN_START_RE.finditer(text):
-        length = IBAN_LENGTHS.get(match.group()[:2].upper())
-        if length is None:
-            continue
-        end = _iban_end(text, match.start(), length)
-        if end is not None and _is_plausible_iban(text[match.start() : end]):
-            yield _Span(match.start(), end, "iban")
+        written = _IBAN_BODY_RES.get(match.group()[:2].upper())
+        written = written.match(text, match.start()) if written else None
+        if written and _is_plausible_iban(written.group()):
+            yield _Span(match.start(), written.end(), "iban")
 
 
-def _iban_end(text: str, start: int, length: int) -> int | None:
-    """Where an IBAN of `length` characters starting at `start` ends; single separators may group it."""
-    position, count = start, 0
-    while count < length and position < len(text):
-        char = text[position]
-        if char.isascii() and char.isalnum():
-            count += 1
-            position += 1
-        elif char in _SEPARATOR_CHARS and _is_ascii_alnum(text, position + 1):
-            position += 1
-        else:
-            break
-    if count != length or _is_ascii_alnum(text, position):
-        return None
-    return position
-
-
+@functools.lru_cache(maxsize=4096)
 def _is_plausible_iban(written: str) -> bool:
     """A valid ISO 13616 checksum, or (a mistyped IBAN is still personal) a BBAN of digits and a short bank code."""
-    iban = "".join(char for char in written if char.isalnum()).upper()
-    rearranged = iban[4:] + iban[:4]
-    if int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1:
+    iban = written.translate(_DROP_SEPARATORS).upper()
+    if int((iban[4:] + iban[:4]).translate(_IBAN_LETTER_NUMBERS)) % 97 == 1:
         return True
-    return sum(char.isalpha() for char in iban[4:]) <= _MAX_BANK_CODE_LETTERS
+    return len(iban[4:].translate(_DROP_DIGITS)) <= _MAX_BANK_CODE_LETTERS
 
 
-def _is_ascii_alnum(text: str, index: int) -> bool:
-    return index < len(text) and text[index].isascii() and text[index].isalnum()
+_DIGIT_ATOM_RE = re.compile(r"(\[[0-9\-]+\]|[0-9])(\?|\{[0-9]+(?:,[0-9]+)?\})?")
+
+
+def _across_groups(digits_pattern: str, *, first: bool) -> str:
+    """A pattern of digits only (digits, digit classes, `?`, `{m}`, `{m,n}`, `|`: those of this module) as it
+    may be written across the digit groups of one stretch: a group gap before each digit (not the first one
+    of each alternative, when `first`)."""
+    alternatives = []
+    for alternative in digits_pattern.split("|"):
+        pieces, position = [], 0
+        while position < len(alternative):
+            atom = _DIGIT_ATOM_RE.match(alternative, position)
+            if atom is None:
+                raise ValueError(f"unsupported digits pattern {digits_pattern!r} at {position}")
+            digit, repeat = atom.groups()
+            gap = "" if first and not pieces else _GROUP_GAP
+            if repeat and not gap:
+                raise ValueError(f"the first digit of {digits_pattern!r} may not be repeated")
+            pieces.append(f"(?:{gap}{digit}){repeat}" if repeat else f"{gap}{digit}")
+            position = atom.end()
+        alternatives.append("".join(pieces))
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+def _numbers(digits_pattern: str, prefix: str = "") -> list[tuple[str, str]]:
+    """Each alternative of `prefix` + `digits_pattern` as its leading plain digits and the rest across groups."""
+    numbers = []
+    for alternative in digits_pattern.split("|"):
+        alternative = prefix + alternative
+        head = re.match(r"[0-9]*", alternative).group()
+        if alternative[len(head) : len(head) + 1] in ("?", "{"):
+            head = head[:-1]  # the quantifier repeats the last digit
+        rest = alternative[len(head) :]
+        numbers.append((head, _across_groups(rest, first=not head) if rest else ""))
+    return numbers
+
+
+def _number_trie(numbers: list[tuple[str, str]], first: bool = True) -> str:
+    """An alternation of numbers (leading digits, rest across groups) across digit groups, factored by their
+    leading digits so that a start is given up at its first digit that fits none."""
+    rests = [rest for head, rest in numbers if not head]
+    by_digit: dict[str, list[tuple[str, str]]] = {}
+    for head, rest in numbers:
+        if head:
+            by_digit.setdefault(head[0], []).append((head[1:], rest))
+    branches = rests + [("" if first else _GROUP_GAP) + digit + _number_trie(following, first=False)
+                        for digit, following in by_digit.items()]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+_OTHER_COUNTRY = (f"(?={_GROUP_GAP}[1-9])(?!{'|'.join(_across_groups(code, first=False) for code in _GULF_AND_EGYPT_NUMBERS)})"
+                  + _across_groups("[1-9][0-9]{7,14}", first=False))
+# Where a phone number that needs no phone word nearby may start: a digit group from which a local mobile,
+# a number with its country code but no `+`, or one after `00` runs to the end of a group. Found in one
+# pass over each long stretch, so that a stretch of digit groups costs work only where a phone may begin.
+_PHONE_WITHOUT_CONTEXT_START_RE = re.compile(
+    r"(?<![0-9])(?="
+    + _number_trie([
+        *_numbers(_LOCAL_MOBILE),
+        *(number for code, national in _BARE_COUNTRY_NUMBERS.items() for number in _numbers(national, code)),
+        *(number for code, national in _GULF_AND_EGYPT_NUMBERS.items() for number in _numbers(national, "00" + code)),
+        ("00", _OTHER_COUNTRY),
+    ])
+    + r"(?![0-9]))"
+)
+# Where a local number (a phone only near a phone word) may start.
+_PHONE_WITH_CONTEXT_START_RE = re.compile(rf"(?={_number_trie(_numbers(_LOCAL_WITH_CONTEXT))}(?![0-9]))")
 
 
 def _phone_spans(text: str) -> Iterator[_Span]:
     words = _PhoneWords(text)
-    for candidate in _PHONE_CANDIDATE_RE.finditer(text):
-        if _may_hold_phone(text, candidate, words):
-            yield from _phones_in_candidate(text, candidate, words)
+    long_enough = [candidate for candidate in _PHONE_CANDIDATE_RE.finditer(text)
+                   if candidate.end() - candidate.start() >= _MIN_PHONE_DIGITS]  # the others hold too few digits
+    for candidate in long_enough:
+        yield from _phones_in_candidate(text, candidate, words)
 
 
-def _may_hold_phone(text: str, candidate: re.Match[str], words: _PhoneWords) -> bool:
-    """A stretch of digit groups without `+`, without a group starting 0, 9 or 2 and without a phone word
-    before or inside it holds no phone: skipped whole (a megabyte of `5 5 5 …` is one such stretch)."""
+def _phones_in_candidate(text: str, candidate: re.Match[str], words: _PhoneWords) -> Iterator[_Span]:
+    """The longest runs of digit groups in a number-like stretch that form a phone number, left to right,
+    tried only from the groups that may start one: after a `+`, where a local number begins near a phone
+    word, and where a number that needs no phone word begins (searched for as the stretch is read: one
+    stretch may hold a million digits)."""
     start, end = candidate.span()
-    return ("+" in candidate.group() or _PHONE_START_RE.search(text, start, end) is not None
-            or words.any_before(end, start - _PHONE_CONTEXT_WINDOW))
+    others = sorted(_phone_starts_after_plus_or_word(text, candidate, words))
+    without_word = _PHONE_WITHOUT_CONTEXT_START_RE.search(text, start, end)  # never past the stretch's end
+    taken_until, other = start, 0
+    while True:
+        while other < len(others) and others[other] < taken_until:
+            other += 1
+        if without_word is not None and without_word.start() < taken_until:
+            without_word = _PHONE_WITHOUT_CONTEXT_START_RE.search(text, taken_until, end)
+        if without_word is None and other == len(others):
+            return
+        first_start = min(others[other] if other < len(others) else end, without_word.start() if without_word else end)
+        taken_until = first_start + 1
+        run = _group_run(text, candidate, first_start)
+        found = _longest_phone_from(text, run, words) if _may_start_phone(run, words) else None
+        if found is not None:
+            yield found
+            taken_until = found.end
+
+
+def _phone_starts_after_plus_or_word(text: str, candidate: re.Match[str], words: _PhoneWords) -> set[int]:
+    start, end = candidate.span()
+    found = set()
+    first_digit = _GROUP_START_RE.search(text, start, end).start()
+    if text.find("+", start, first_digit) >= 0:
+        found.add(first_digit)
+    for word_start, word_end in words.before_stretch(start, end, _PHONE_CONTEXT_WINDOW + _MAX_LEAD_CHARS):
+        near_end = min(end, word_start + _PHONE_CONTEXT_WINDOW + _MAX_LEAD_CHARS + 1)
+        for group in _GROUP_START_RE.finditer(text, max(start, word_end), near_end):
+            if _PHONE_WITH_CONTEXT_START_RE.match(text, group.start()):
+                found.add(group.start())
+    return found
 
 
 class _PhoneWords:
@@ -354,75 +514,60 @@ class _PhoneWords:
         index = bisect_right(self.ends, start) - 1
         return index >= 0 and self.starts[index] >= start - _PHONE_CONTEXT_WINDOW
 
-    def any_before(self, end: int, since: int) -> bool:
-        """A phone word ends before `end` and starts at or after `since`."""
-        index = bisect_right(self.ends, end) - 1
-        return index >= 0 and self.starts[index] >= since
+    def before_stretch(self, start: int, end: int, reach: int) -> Iterator[tuple[int, int]]:
+        """(start, end) of the phone words that end before `end` and start at most `reach` characters before
+        `start` or later: those that may be near a digit group of the stretch `start..end`."""
+        index = bisect_left(self.starts, start - reach)
+        while index < len(self.starts) and self.ends[index] < end:
+            yield self.starts[index], self.ends[index]
+            index += 1
 
 
-class _DigitGroup(NamedTuple):
-    start: int
-    end: int
-    digits: str
-    plus_before: bool
-    lead_start: int  # where a leading `+` or `(` of this group starts
+class _GroupRun(NamedTuple):
+    """The phone numbers a stretch's digit groups may form from one group on: the digits of that group, of it
+    and the next, and so on, while they are at most ten groups and 17 digits, with where each ends."""
+
+    lead_start: int  # where the first group's leading `+` or `(` starts (else the group's own start)
+    plus_before: bool  # only a stretch's first group can have one (`_PHONE_CANDIDATE_RE`)
+    numbers: list[str]
+    ends: list[int]
 
 
-def _digit_groups(text: str, candidate: re.Match[str]) -> list[_DigitGroup]:
-    groups = []
-    previous_end = candidate.start()
-    for match in _DIGIT_GROUP_RE.finditer(text, candidate.start(), candidate.end()):
-        start = match.start()
-        plus, paren = text.find("+", previous_end, start), text.find("(", previous_end, start)
-        lead_start = min(plus if plus >= 0 else start, paren if paren >= 0 else start)
-        groups.append(_DigitGroup(start, match.end(), match.group(), plus >= 0, lead_start))
-        previous_end = match.end()
-    return groups
-
-
-def _phones_in_candidate(text: str, candidate: re.Match[str], words: _PhoneWords) -> Iterator[_Span]:
-    """The longest runs of digit groups in a number-like stretch that form a phone number."""
-    groups = _digit_groups(text, candidate)
-    first = 0
-    while first < len(groups):
-        if not _may_start_phone(groups[first], words):
-            first += 1
-            continue
-        found = _longest_phone_from(text, groups, first, words)
-        if found is None:
-            first += 1
-            continue
-        yield found[0]
-        first = found[1] + 1
-
-
-def _may_start_phone(group: _DigitGroup, words: _PhoneWords) -> bool:
-    """Cheap test first: only `+`, a leading 0/9/2, or a phone word nearby can start a phone number
-    (keeps a megabyte of digit groups fast)."""
-    return group.plus_before or group.digits.startswith(_PHONE_WITHOUT_CONTEXT_STARTS) or words.near(group.lead_start)
-
-
-def _longest_phone_from(text: str, groups: list[_DigitGroup], first: int, words: _PhoneWords) -> tuple[_Span, int] | None:
-    """The longest phone number made of groups `first..last`, and that `last`."""
+def _group_run(text: str, candidate: re.Match[str], first_start: int) -> _GroupRun:
+    previous_end = first_start  # the end of the group before, else the stretch's start
+    while previous_end > candidate.start() and text[previous_end - 1] not in _ASCII_DIGITS_CHARS:
+        previous_end -= 1
+    plus, paren = text.find("+", previous_end, first_start), text.find("(", previous_end, first_start)
+    lead_start = min(plus if plus >= 0 else first_start, paren if paren >= 0 else first_start)
     numbers: list[str] = []
+    ends: list[int] = []
     digits = ""
-    for last in range(first, min(len(groups), first + _MAX_GROUPS_PER_PHONE)):
-        if last > first and groups[last].plus_before:
-            break
-        digits += groups[last].digits
-        if len(digits) > _MAX_PHONE_DIGITS:
+    for group in _DIGIT_GROUP_RE.finditer(text, first_start, candidate.end()):
+        digits += group.group()
+        if len(digits) > _MAX_PHONE_DIGITS or len(numbers) == _MAX_GROUPS_PER_PHONE:
             break
         numbers.append(digits)
-    start = groups[first].lead_start
-    for offset in range(len(numbers) - 1, -1, -1):
-        if len(numbers[offset]) < _MIN_PHONE_DIGITS:
+        ends.append(group.end())
+    return _GroupRun(lead_start, plus >= 0, numbers, ends)
+
+
+def _may_start_phone(run: _GroupRun, words: _PhoneWords) -> bool:
+    """Cheap test first: only `+`, a leading 0/9/2, or a phone word nearby can start a phone number."""
+    return bool(run.numbers) and (
+        run.plus_before or run.numbers[0].startswith(_PHONE_WITHOUT_CONTEXT_STARTS) or words.near(run.lead_start))
+
+
+def _longest_phone_from(text: str, run: _GroupRun, words: _PhoneWords) -> _Span | None:
+    """The longest phone number the run's groups form."""
+    for last in range(len(run.numbers) - 1, -1, -1):
+        if len(run.numbers[last]) < _MIN_PHONE_DIGITS:
             break
-        shape = _phone_shape(numbers[offset], groups[first].plus_before)
+        shape = _phone_shape(run.numbers[last], run.plus_before)
         if shape is None:
             continue
-        end = _phone_end(text, start, groups[first + offset].end)
-        if _phone_fits_context(shape, text, start, end, words):
-            return _Span(start, end, "phone"), first + offset
+        end = _phone_end(text, run.lead_start, run.ends[last])
+        if _phone_fits_context(shape, text, run.lead_start, end, words):
+            return _Span(run.lead_start, end, "phone")
     return None
 
 
@@ -456,30 +601,21 @@ def _phone_fits_context(shape: str, text: str, start: int, end: int, words: _Pho
 
 def _is_international_number(digits: str) -> bool:
     """A number written after `+` or `00`: Gulf and Egyptian numbers by plan, others by E.164 length."""
-    for country_code, national in _GULF_AND_EGYPT.items():
-        if digits.startswith(country_code):
-            return bool(national.fullmatch(digits[len(country_code) :]))
-    return 8 <= len(digits) <= 15 and digits[0] != "0"
+    return _INTERNATIONAL_RE.fullmatch(digits) is not None
 
 
 def _is_bare_country_number(digits: str) -> bool:
     """`966551234567`: a Gulf or Egyptian mobile written with its country code but no `+`."""
-    if len(digits) < 11:
-        return False
-    for country_code, national in _GULF_AND_EGYPT.items():
-        if digits.startswith(country_code):
-            return bool(national.fullmatch(digits[len(country_code) :]))
-    return False
+    return len(digits) >= _MIN_BARE_COUNTRY_DIGITS and _WITH_COUNTRY_CODE_RE.fullmatch(digits) is not None
 
 
 def _is_reference_or_money(text: str, start: int, end: int) -> bool:
     """An order/tracking number by its label, or an amount by its currency or percent sign."""
-    before = text[max(0, start - _LABEL_WINDOW) : start]
-    after = text[end : end + 12]
+    backwards = text[max(0, start - _LABEL_WINDOW) : start][::-1]
     return bool(
-        _REFERENCE_LABEL_RE.search(before)
-        or _MONEY_BEFORE_RE.search(before)
-        or _MONEY_OR_PERCENT_AFTER_RE.match(after)
+        _REFERENCE_LABEL_BEFORE_RE.match(backwards)
+        or _MONEY_BEFORE_RE.match(backwards)
+        or _MONEY_OR_PERCENT_AFTER_RE.match(text[end : end + 12])
     )
 
 

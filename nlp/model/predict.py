@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nlp.analysis_cap import analysed_part
 from nlp.model import dialect_calibration
 from nlp.model.char_ngrams import CHAR_NGRAMS_FILE, ngram_counts
 from nlp.model.class_ngrams import CLASS_NGRAMS_FILE, ClassNgramChannel
@@ -87,9 +88,11 @@ class Classifier:
         return {"name": self.config.model_name, "version": self.config.model_version}
 
     def classify(self, texts: Sequence[str]) -> list[dict]:
-        """One `nlp` object per text, in input order (batches sorted by length, dynamic padding)."""
+        """One `nlp` object per text, in input order (batches sorted by length, dynamic padding). Each text is
+        read up to `ANALYSIS_CHARS` characters (nlp.analysis_cap): evidence offsets point into that prefix."""
         if not texts:
             return []
+        texts = [analysed_part(text) for text in texts]
         normalized = [normalize_for_model(text) for text in texts]
         encoded = self.tokenizer.encode(normalized, self.max_length)
         probabilities: dict[str, np.ndarray] = {

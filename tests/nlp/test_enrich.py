@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nabd.cli import main as nabd_main
+from nlp.analysis_cap import ANALYSIS_CHARS, analysed_part
 from nlp.brands import BrandMatcher, BrandRule
 from nlp.enrich import enrich_file
 
@@ -262,6 +263,38 @@ def test_a_one_megabyte_post_is_enriched_and_masked_in_full(tmp_path: Path, tiny
     assert records[0]["text"].endswith("جوالي [phone]")
     assert records[0]["nlp"]["sentiment"] in {"positive", "negative", "neutral"}
     assert summary.written == 2 and summary.pii_masked["phone"] == 1
+
+
+class RecordingClassifier:
+    """Says every post is neutral and keeps the texts it was given."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def classify(self, texts: list[str]) -> list[dict]:
+        self.texts.extend(texts)
+        return [{"sentiment": "neutral"} for _ in texts]
+
+
+def test_brands_language_and_the_classifier_read_up_to_the_analysis_cap_and_masking_reads_everything(
+    tmp_path: Path,
+) -> None:
+    complaint = "الشبكة ضعيفة جدا اليوم ولا أحد يرد "
+    beyond_the_cap = complaint * (ANALYSIS_CHARS // len(complaint) + 1)
+    pii_at_the_end = " جوالي 0551234567 وايميلي noura.q@example.com SA0380000000608010167519"
+    raw = write_raw(tmp_path / "raw.jsonl", [
+        mention("m01", beyond_the_cap + "سهم" + pii_at_the_end),  # the brand named only past the cap
+        mention("m02", "سهم " + beyond_the_cap + "the network is down again and nobody answers" + pii_at_the_end),
+    ])
+    classifier = RecordingClassifier()
+    out = tmp_path / "out.jsonl"
+    summary = enrich_file(raw, out, brands=BRANDS, classifier=classifier)
+    (record,) = read_jsonl(out)
+    assert summary.dropped["no_brand_match"] == 1 and record["id"] == "m02"
+    assert record["text"].endswith(" جوالي [phone] وايميلي [email] [iban]"), "masking is never capped"
+    assert [summary.pii_masked[kind] for kind in ("phone", "email", "iban")] == [1, 1, 1]
+    assert record["lang"] == "ar", "the English tail past the cap is not read"
+    assert classifier.texts == [analysed_part(record["text"])] and len(classifier.texts[0]) <= ANALYSIS_CHARS
 
 
 def test_a_clean_rerun_removes_the_stale_rejects_file(tmp_path: Path) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from nlp import pii
 from nlp.pii import PII_KINDS, MaskResult, mask_pii
 from tests.support.budget import run_within
 
@@ -224,3 +227,37 @@ def test_a_profile_link_at_the_end_of_a_sentence_loses_its_handle() -> None:
 def test_long_runs_of_digit_groups_are_masked_within_a_budget(post: str) -> None:
     result, _ = run_within(5, mask_pii, post)
     assert len(result.text) <= len(post)
+
+
+@pytest.mark.parametrize(
+    ("piece", "phones"),
+    [
+        ("0 ", 0), ("2 ", 0), ("9-", 0), ("00 ", 0), ("0\u200b", 0), ("20 ", 0),  # no phone can begin anywhere
+        ("05 05 05 05 05 ", 2_000),  # one begins at every group: each is tried once, the rest are inside phones
+        ("طلب 0551234567 ", 0),  # a mobile on every line, each labelled an order number
+    ],
+)
+def test_a_stretch_of_digit_groups_is_tried_for_a_phone_only_where_one_may_begin(
+    piece: str, phones: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tried: list[int] = []
+    group_run = pii._group_run
+    monkeypatch.setattr(pii, "_group_run", lambda text, stretch, start: tried.append(start) or group_run(text, stretch, start))
+    repeats = 30_000 // len(piece)
+    result = mask_pii(piece * repeats)
+    assert result.counts["phone"] == phones
+    assert len(tried) == (repeats if piece.startswith("طلب") else phones)
+
+
+GROUPS = st.lists(
+    st.one_of(st.sampled_from(["4111", "1111", "5500", "0000", "0004", "3782", "822463", "10005", "29001011234567"]),
+              st.text("0123456789", min_size=1, max_size=7)),
+    min_size=1, max_size=80,
+)
+
+
+@settings(max_examples=200, derandomize=True, database=None)
+@given(GROUPS, st.sampled_from([" ", "-", "\u200b", " - "]))
+def test_a_long_stretch_of_digit_groups_yields_the_cards_a_short_one_would(groups: list[str], gap: str) -> None:
+    text = "x " + gap.join(groups) + " y"
+    assert pii._longest_cards_vectorized(text, 2, len(text) - 2) == pii._longest_cards(text, 2, len(text) - 2)

@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
+from nlp.analysis_cap import ANALYSIS_CHARS, analysed_part
 from nlp.model.modeling import NabdMultiTaskModel
-from nlp.model.predict import Classifier, ModelLoadError
+from nlp.model.predict import DEFAULT_MODEL_DIR, Classifier, ModelLoadError
 
 from tiny_models import POSTS
 
@@ -101,3 +102,13 @@ def test_the_onnx_backend_without_an_export_says_how_to_make_one(tiny_tokenizer_
 def test_an_unknown_backend_is_refused(tiny_model_dir):
     with pytest.raises(ValueError, match="unknown backend 'tensorflow'"):
         Classifier.load(tiny_model_dir, backend="tensorflow")
+
+
+def test_a_post_longer_than_the_analysis_cap_is_classified_as_its_first_analysis_chars() -> None:
+    """The shipped model's n-gram channels and evidence would read a whole megabyte; they read the head."""
+    praise = "خدمة سهم ممتازة والنت سريع الله يعطيكم العافية 👍 "
+    complaint = "الطلب ما وصل والشبكة طايحة ومحد يرد على الشكوى 😡 "
+    post = praise * (ANALYSIS_CHARS // len(praise) + 1) + complaint * (ANALYSIS_CHARS // len(complaint))
+    classifier = Classifier.load(DEFAULT_MODEL_DIR, backend="onnx")
+    (whole,), (head,) = classifier.classify([post]), classifier.classify([analysed_part(post)])
+    assert whole == head and not whole["complaint"]
