@@ -80,9 +80,13 @@ def add_classify(subparsers: argparse._SubParsersAction) -> None:
 
 def add_eval(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("eval", help="measure the classifier on labeled JSONL (sentiment/sarcasm/dialect/complaint/topics/spam)")
-    parser.add_argument("--input", type=Path, required=True,
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", type=Path,
                         help="JSONL with `text` and gold `sentiment`, `sarcasm`, `dialect`, `complaint`, `topics` "
                              "(list of ids), `churn_intent`, `advocacy`, `spam` (each optional)")
+    source.add_argument("--team-holdout", action="store_true",
+                        help="the hold-out quarter of the team-labelled complaint posts (nlp/complaints/labeled_posts.jsonl), "
+                             "which no heads refit sees")
     parser.add_argument("--output", type=Path, help="write the metrics as JSON here")
     _add_model_options(parser)
     parser.set_defaults(handler=run_eval)
@@ -233,16 +237,29 @@ def _run_pretrain_steps(args: argparse.Namespace, steps: list[str]) -> Path | No
 def run_classify(args: argparse.Namespace) -> int:
     from nlp.model.mention_files import classify_file
 
-    counts = classify_file(_load_classifier(args), args.input, args.output)
+    counts = classify_file(_load_classifier(args), args.input, args.output, matcher=lambda: _brand_matcher(args))
     print(f"{counts.classified} mentions classified into {args.output}; {counts.rejected} rejected"
           + (f" (see {counts.rejects_path}: {counts.reasons})" if counts.rejected else ""))
     return 0
 
 
-def run_eval(args: argparse.Namespace) -> int:
-    from nlp.model.evaluate import evaluate_file, summary_lines
+def _brand_matcher(args: argparse.Namespace):
+    """The configured brands' matcher (for mentions that name brands: their per-brand sentiment)."""
+    from config import load_config
+    from nlp.brands import BrandMatcher
 
-    report = evaluate_file(_load_classifier(args), args.input)
+    return BrandMatcher.from_brands(load_config(args.config).brands)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from nlp.model.evaluate import evaluate_file, evaluate_records, summary_lines
+
+    if args.team_holdout:
+        from nlp.complaints.data import TEAM_LABELS_FILE, team_holdout
+
+        report = evaluate_records(_load_classifier(args), team_holdout(), f"{TEAM_LABELS_FILE} (hold-out)")
+    else:
+        report = evaluate_file(_load_classifier(args), args.input)
     for line in summary_lines(report):
         print(line)
     if args.output:

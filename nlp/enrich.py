@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from nlp.analysis_cap import analysed_part
+from nlp.brand_sentiment.assign import assign_brand_sentiments
 from nlp.brands import BrandMatcher
 from nlp.lang import detect_lang
 from nlp.pii import MASK_RE, PII_KINDS, mask_pii
 
 logger = logging.getLogger(__name__)
 
-DROP_REASONS = ("no_brand_match", "excluded_term")
+DROP_REASONS = ("no_brand_match", "excluded_term", "unconfirmed_ambiguous")
 DEFAULT_BATCH_SIZE = 64
 DEFAULT_PROGRESS_EVERY = 10_000
 _BOM = b"\xef\xbb\xbf"
@@ -160,7 +161,8 @@ class _EnrichStage:
         matches = self.matcher.match_with_exclusions(
             analysed_part(f"{title}\n{mention['text']}" if title else mention["text"]))
         if not matches.brands:
-            reason = "excluded_term" if matches.excluded else "no_brand_match"
+            reason = ("excluded_term" if matches.excluded else
+                      "unconfirmed_ambiguous" if matches.unconfirmed else "no_brand_match")
             self.summary.dropped[reason] += 1
             return None
         record = dict(mention)
@@ -186,8 +188,16 @@ class _EnrichStage:
             raise RuntimeError(f"the classifier returned {len(results)} results for {len(self.pending)} texts")
         for pending, nlp in zip(self.pending, results):
             pending.record["nlp"] = nlp
+            self._brand_sentiments(pending)
             self._write(pending.record)
         self.pending = []
+
+    def _brand_sentiments(self, pending: _Pending) -> None:
+        """Each brand's own sentiment: a comparison is no longer one label copied onto every brand."""
+        assign_brand_sentiments(pending.record, pending.classifier_text, self.matcher, self._judge)
+
+    def _judge(self, texts: list[str]) -> list[str]:
+        return [result.get("sentiment", "neutral") for result in self.classifier.classify(texts)]
 
     def _write(self, record: dict[str, Any]) -> None:
         self.out.write(_json_line(record))

@@ -2,8 +2,9 @@
 
 1. Features of every example: the weak company/ordinary-word contexts of `../shared/data` and the
    team-labelled posts of the train split (weight `TEAM_WEIGHT`: they are the target words).
-2. The threshold: out of fold over the team-labelled train posts (weak data always in the fit), the
-   lowest probability at which precision reaches `target_precision` (else the best F1).
+2. The thresholds (one for all words, one per labelled word): out of fold over the team-labelled
+   train posts (weak data always in the fit), the lowest probability reaching precision
+   `target_precision` at recall `target_recall`, else the one of best F1.
 3. The report: on each word's hold-out, precision and recall of the model alone and of the whole
    brand matcher (the brand's aliases, exclude terms and include terms) against the matcher without
    the model; and "leave the word out": a fit that saw neither labels nor weak contexts of the word,
@@ -108,8 +109,10 @@ def _post_probability(weights: np.ndarray, bias: float, example: _Example) -> fl
     return float(1.0 / (1.0 + np.exp(-max(logits))))
 
 
-def choose_threshold(gold: np.ndarray, probability: np.ndarray, target_precision: float) -> float:
-    """The lowest threshold whose precision reaches the target (most recall); else the best F1."""
+def choose_threshold(gold: np.ndarray, probability: np.ndarray, target_precision: float,
+                     target_recall: float = 0.90) -> float:
+    """The lowest threshold reaching both targets; when none does, the one of best F1 (precision
+    and recall close together: the brand's count is then about right, errors going both ways)."""
     best_f1, best_f1_threshold = -1.0, 0.5
     for threshold in sorted(set(np.round(probability, 4))):
         flagged = probability >= threshold
@@ -117,7 +120,7 @@ def choose_threshold(gold: np.ndarray, probability: np.ndarray, target_precision
         if not flagged.any():
             continue
         precision, recall = tp / int(flagged.sum()), tp / max(1, int(gold.sum()))
-        if precision >= target_precision and recall > 0:
+        if precision >= target_precision and recall >= target_recall:
             return float(threshold)
         f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
         if f1 > best_f1:
@@ -177,7 +180,7 @@ def run_fit(args: FitArguments) -> dict:
 
 def _out_of_fold_thresholds(weak_rows, train_team, args: FitArguments) -> tuple[float, dict[str, float], dict]:
     """The threshold for words nobody labelled (over all labelled words' out-of-fold probabilities)
-    and one per labelled word with enough posts, each the lowest reaching the target precision."""
+    and one per labelled word with enough posts (`choose_threshold`)."""
     rng = np.random.default_rng(args.seed)
     fold_of = rng.integers(0, FOLDS, len(train_team))
     probability = np.zeros(len(train_team))

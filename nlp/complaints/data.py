@@ -35,6 +35,10 @@ ASPECT_TOPICS = ("customer_service", "pricing", "product_quality")  # the topics
 # chosen for the rare topics (delivery, billing_payment, refund_return); provenance in docs/model.md.
 # Labelled with the fixed topic ids of DESIGN.md §3 (config.models.TOPIC_IDS).
 TEAM_LABELS_FILE = Path(__file__).with_name("labeled_posts.jsonl")
+# A fixed quarter of the team-labelled posts, by a salted hash of the text, that no refit sees: the
+# hold-out of `nabd eval --team-holdout` (docs/model.md, "The team-labelled posts").
+TEAM_HOLDOUT_SALT = "nabd-team-holdout-v1"
+TEAM_HOLDOUT_SIXTEENTHS = 4
 DEV_FRACTION = 0.2
 SPLIT_SALT = "nabd-complaints-split-v1"
 _RETWEET_RE = re.compile(r"^\s*RT\s+@\w+\s*:?\s*")
@@ -213,17 +217,36 @@ def aspect_examples(data_dir: Path, topic_ids: Sequence[str], excluded_keys: set
     return [*complaints, *negatives]
 
 
+def team_split(text: str) -> str:
+    """`holdout` for the fixed quarter of team-labelled posts no refit sees, else `train`."""
+    digest = hashlib.sha1(f"{TEAM_HOLDOUT_SALT}\x1f{post_key(text)}".encode()).hexdigest()
+    return "holdout" if int(digest[0], 16) < TEAM_HOLDOUT_SIXTEENTHS else "train"
+
+
+def team_holdout(path: Path = TEAM_LABELS_FILE) -> list[dict]:
+    """The team-labelled posts of the hold-out split (each text once)."""
+    from config.models import TOPIC_IDS
+
+    records, seen = [], set()
+    for record in read_labeled_examples(path, TOPIC_IDS):
+        key = post_key(record["text"])
+        if team_split(record["text"]) == "holdout" and key not in seen:
+            seen.add(key)
+            records.append(record)
+    return records
+
+
 def team_examples(path: Path, topic_ids: Sequence[str], excluded_keys: set[str], weight: float = 2.0) -> list[HeadExample]:
-    """The team-labelled posts (`TEAM_LABELS_FILE`) as fully labelled examples, texts in
-    `excluded_keys` (the silver set) left out. A topic the topics file no longer has is dropped
-    from a post's topics; a topic it gained is a negative for every post, as for the silver set."""
+    """The team-labelled posts (`TEAM_LABELS_FILE`) of the train split as fully labelled examples,
+    texts in `excluded_keys` (the silver set) left out. A topic the topics file no longer has is
+    dropped from a post's topics; a topic it gained is a negative for every post, as for the silver set."""
     from config.models import TOPIC_IDS
 
     records = read_labeled_examples(path, TOPIC_IDS)
     examples, seen = [], set()
     for record in records:
         key = post_key(record["text"])
-        if key not in excluded_keys and key not in seen:
+        if team_split(record["text"]) == "train" and key not in excluded_keys and key not in seen:
             seen.add(key)
             examples.append(gold_example(record, topic_ids, source="team", weight=weight))
     logger.info("team labels: %d posts (%d complaints) from %s", len(examples),

@@ -272,10 +272,14 @@ def _labeled_record(path: Path, line_number: int, line: str) -> dict:
 
 def evaluate_file(classifier, path: Path) -> dict:
     """Classify every record of a labeled file and compare with its gold labels."""
-    records = read_labeled_file(path)
+    return evaluate_records(classifier, read_labeled_file(path), str(path))
+
+
+def evaluate_records(classifier, records: list[dict], source: str) -> dict:
+    """Classify labeled records (`read_labeled_file`'s shape) and compare with their gold labels."""
     predictions = classifier.classify([record["text"] for record in records])
     report = evaluate_predictions(records, predictions, matcher=getattr(classifier, "matcher", None))
-    report["input"] = str(path)
+    report["input"] = source
     report["model"] = classifier.model_info
     return report
 

@@ -6,7 +6,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,10 +72,15 @@ def read_mentions(path: Path) -> Iterator[dict | Rejected]:
                 yield parse_mention_line(line_number, line.rstrip("\n"))
 
 
-def classify_file(classifier, source: Path, output: Path, chunk_size: int = CHUNK_SIZE) -> ClassifyCounts:
+def classify_file(classifier, source: Path, output: Path, chunk_size: int = CHUNK_SIZE,
+                  matcher: Callable[[], object] | None = None) -> ClassifyCounts:
     """Write one classified mention per valid input line, in order; invalid lines go to
-    `OUT.rejects.jsonl`. Output appears atomically; a stale rejects file is removed."""
+    `OUT.rejects.jsonl`. Output appears atomically; a stale rejects file is removed.
+
+    `matcher`: builds the brand matcher (called once, for the first mention with `brands`), so that
+    mentions naming brands get each brand's own sentiment again (`nlp/brand_sentiment`)."""
     counts = ClassifyCounts()
+    brand_sentiment = _BrandSentiment(classifier, matcher)
     rejects = rejects_path_for(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial, partial_rejects = output.with_suffix(".partial"), rejects.with_suffix(".partial")
@@ -88,10 +93,10 @@ def classify_file(classifier, source: Path, output: Path, chunk_size: int = CHUN
                 continue
             chunk.append(item)
             if len(chunk) >= chunk_size:
-                _classify_chunk(classifier, chunk, out, counts, started)
+                _classify_chunk(classifier, chunk, out, counts, started, brand_sentiment)
                 chunk = []
         if chunk:
-            _classify_chunk(classifier, chunk, out, counts, started)
+            _classify_chunk(classifier, chunk, out, counts, started, brand_sentiment)
     partial.replace(output)
     _settle_rejects(partial_rejects, rejects, counts)
     return counts
@@ -110,9 +115,30 @@ def _write_reject(stream, rejected: Rejected, counts: ClassifyCounts) -> None:
     counts.reasons[kind] = counts.reasons.get(kind, 0) + 1
 
 
-def _classify_chunk(classifier, chunk: list[dict], stream, counts: ClassifyCounts, started: float) -> None:
+class _BrandSentiment:
+    """Per-brand sentiment for classified mentions that name brands; the matcher built on first need."""
+
+    def __init__(self, classifier, matcher: Callable[[], object] | None):
+        self.classifier, self.build, self.matcher = classifier, matcher, None
+
+    def __call__(self, mention: dict) -> None:
+        if not isinstance(mention.get("brands"), list) or self.build is None:
+            return
+        from nlp.brand_sentiment.assign import assign_brand_sentiments
+
+        if self.matcher is None:
+            self.matcher = self.build()
+        assign_brand_sentiments(mention, mention["text"], self.matcher, self._judge)
+
+    def _judge(self, texts: list[str]) -> list[str]:
+        return [result.get("sentiment", "neutral") for result in self.classifier.classify(texts)]
+
+
+def _classify_chunk(classifier, chunk: list[dict], stream, counts: ClassifyCounts, started: float,
+                    brand_sentiment: _BrandSentiment) -> None:
     for mention, nlp in zip(chunk, classifier.classify([mention["text"] for mention in chunk])):
         mention["nlp"] = {**(mention.get("nlp") or {}), **nlp}
+        brand_sentiment(mention)
         stream.write(json.dumps(mention, ensure_ascii=False) + "\n")
     counts.classified += len(chunk)
     rate = counts.classified / max(1e-9, time.monotonic() - started)

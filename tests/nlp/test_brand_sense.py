@@ -54,12 +54,12 @@ def test_the_shipped_model_reads_company_and_ordinary_contexts() -> None:
     matcher = BrandMatcher([SAHM])
     assert [b["id"] for b in matcher.match("شبكة سهم ضعيفة والنت مقطوع وخدمة العملاء ما ترد")] == ["sahm"]
     assert matcher.match("ارتفع سهم الراجحي في تداول اليوم 3% والمؤشر العام اغلق على ارتفاع") == []
-    assert matcher.match("اصابني سهم الحب من اول نظرة") == []
+    assert matcher.match("من يريد تحليل اي سهم يرسل لي خاص #تاسي #الاسهم_السعودية") == []
 
 
 def test_an_include_term_or_the_handle_confirms_what_the_model_doubts() -> None:
     matcher = BrandMatcher([SAHM])
-    doubtful = "اصابني سهم الحب من اول نظرة"
+    doubtful = "ارتفع سهم الراجحي في تداول اليوم 3% والمؤشر العام اغلق على ارتفاع"
     assert matcher.match(doubtful) == []
     assert [b["id"] for b in matcher.match(doubtful + " وعندي شريحة سهم")] == ["sahm"]
     assert [b["id"] for b in matcher.match(doubtful + " @SahmCare")] == ["sahm"]
@@ -167,3 +167,16 @@ def test_sample_draws_posts_holding_the_alias_once_each(tmp_path: Path, capsys) 
     assert sorted(post["source_id"] for post in drawn) == ["a", "c"]
     assert all(post["word"] == "سهم" and post["brand"] is None for post in drawn)
     assert "raw.jsonl:5: not JSON" in captured.err
+
+
+def test_enrichment_counts_posts_whose_ambiguous_alias_nothing_confirmed(tmp_path: Path) -> None:
+    from nlp.enrich import enrich_file
+
+    raw = tmp_path / "raw.jsonl"
+    posts = ["ارتفع سهم الراجحي في تداول اليوم 3% والمؤشر العام اغلق على ارتفاع",
+             "شبكة سهم ضعيفة والنت مقطوع وخدمة العملاء ما ترد", "سعر السهم نزل اليوم"]
+    raw.write_text("".join(json.dumps({"id": f"p{i}", "text": text, "source": "demo"}, ensure_ascii=False) + "\n"
+                           for i, text in enumerate(posts)), encoding="utf-8")
+    summary = enrich_file(raw, tmp_path / "out.jsonl", brands=BrandMatcher([SAHM]))
+    assert summary.dropped == {"no_brand_match": 0, "excluded_term": 1, "unconfirmed_ambiguous": 1}
+    assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()] == ["p1"]

@@ -133,7 +133,7 @@ def test_mentions_get_language_brands_and_masked_pii(raw_file: Path, tmp_path: P
 
 def test_mentions_naming_no_brand_are_dropped_with_a_counted_reason(raw_file: Path, tmp_path: Path) -> None:
     summary = enrich_file(raw_file, tmp_path / "out.jsonl", brands=BRANDS)
-    assert summary.dropped == {"no_brand_match": 2, "excluded_term": 2}
+    assert summary.dropped == {"no_brand_match": 2, "excluded_term": 2, "unconfirmed_ambiguous": 0}
     assert summary.read == len(RAW_MENTIONS) == summary.written + sum(summary.dropped.values()) + summary.rejected
 
 
@@ -317,7 +317,7 @@ def test_a_rejects_path_can_be_chosen(tmp_path: Path) -> None:
 def test_a_prebuilt_matcher_is_used_as_is(raw_file: Path, tmp_path: Path) -> None:
     summary = enrich_file(raw_file, tmp_path / "out.jsonl", brands=BrandMatcher([BRANDS[2]]))
     assert [record["id"] for record in read_jsonl(tmp_path / "out.jsonl")] == ["m02", "m12"]
-    assert summary.dropped == {"no_brand_match": 9, "excluded_term": 1}
+    assert summary.dropped == {"no_brand_match": 9, "excluded_term": 1, "unconfirmed_ambiguous": 0}
 
 
 def test_the_enrich_command_uses_the_configured_brands(raw_file: Path, tmp_path: Path, capsys) -> None:
@@ -326,7 +326,8 @@ def test_the_enrich_command_uses_the_configured_brands(raw_file: Path, tmp_path:
     records = read_jsonl(out)
     assert [record["id"] for record in records] == ["m01", "m02", "m03", "m04", "m07", "m08", "m09", "m12"]
     assert "nlp" not in records[0]
-    assert "8 of 12 mentions enriched" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "8 of 12 mentions enriched" in out and "0 unconfirmed_ambiguous" in out
 
 
 def test_the_enrich_command_classifies_with_the_given_model(

@@ -12,6 +12,8 @@ from nlp.complaints.data import (
     LabeledExamplesError,
     read_labeled_examples,
     team_examples,
+    team_holdout,
+    team_split,
 )
 from nlp.model.data import post_key
 
@@ -80,3 +82,21 @@ def test_a_team_label_outside_the_label_set_names_the_line(tmp_path):
                   {"source_id": "masc:1", "text": "المكان ما فيه مواقف", "complaint": True, "topics": ["parking"]})
     with pytest.raises(LabeledExamplesError, match=r"team.jsonl:1: key 'topics' has unknown ids \['parking'\]"):
         team_examples(path, ["parking"], set())
+
+
+def test_a_fixed_quarter_is_held_out_from_every_refit(tmp_path):
+    assert (team_split("تأخر الطلب"), team_split("الطلب ما وصل من أسبوع")) == ("holdout", "train")
+    path = _write(tmp_path / "team.jsonl",
+                  {"source_id": "a:1", "text": "تأخر الطلب", "complaint": True, "topics": ["delivery"]},
+                  {"source_id": "a:2", "text": "الطلب ما وصل من أسبوع", "complaint": True, "topics": ["delivery"]})
+    assert [example.text for example in team_examples(path, TOPIC_IDS, set())] == ["الطلب ما وصل من أسبوع"]
+    assert [record["text"] for record in team_holdout(path)] == ["تأخر الطلب"]
+
+
+def test_the_shipped_hold_out_holds_every_rare_topic_and_signal():
+    records = _records()
+    held = team_holdout()
+    assert 0.2 < len(held) / len(records) < 0.3
+    counts = Counter(topic for record in held for topic in record["topics"])
+    counts.update(signal for record in held for signal in ("churn_intent", "advocacy") if record.get(signal))
+    assert min(counts[name] for name in ("delivery", "billing_payment", "refund_return", "churn_intent", "advocacy")) >= 10

@@ -75,6 +75,17 @@ def test_eval_prints_and_writes_the_metrics(tiny_onnx_model_dir, tmp_path, capsy
     assert "F1-PN" in capsys.readouterr().out
 
 
+def test_eval_measures_the_team_hold_out_no_refit_saw(tmp_path, capsys):
+    from nlp.complaints.data import team_holdout
+
+    metrics_path = tmp_path / "metrics.json"
+    assert run_nabd(["eval", "--team-holdout", "--backend", "onnx", "--output", str(metrics_path)]) == 0
+    report = json.loads(metrics_path.read_text())
+    assert report["input"].endswith("labeled_posts.jsonl (hold-out)")
+    assert report["complaint"]["count"] == len(team_holdout())
+    assert set(report["topics"]["per_topic"]) >= {"delivery", "billing_payment", "refund_return"}
+
+
 def test_export_onnx_command_enables_the_onnx_backend(tiny_tokenizer_dir, tmp_path):
     from nlp.model.predict import Classifier
 
