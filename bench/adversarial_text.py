@@ -73,7 +73,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--old-sizes", default="10000,20000,40000", help="sizes for the old e-mail pattern")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds before a step is given up")
     parser.add_argument("--model", action="store_true", help="also classify each post with the shipped model (onnx)")
-    parser.add_argument("--process-size", type=int, default=1_000_000, help="post size in the `nabd enrich` file")
+    parser.add_argument("--process-size", type=int, default=1_000_000,
+                        help="post size in the `nabd enrich` file (0: no whole-process run)")
     return parser.parse_args(argv)
 
 
@@ -193,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
           f"`{shlex.join(['.venv/bin/python', 'bench/adversarial_text.py', *(argv or sys.argv[1:])])}`\n")
     print("\n".join(old_against_new([int(size) for size in args.old_sizes.split(",")], args.budget)), "\n")
     print("\n".join(per_post(sizes, args.budget, args.model)), "\n")
-    print("\n".join(whole_process(args.process_size, args.model)))
+    if args.process_size:
+        print("\n".join(whole_process(args.process_size, args.model)))
     return 0
 
 

@@ -160,22 +160,25 @@ _LABEL_WINDOW = 40
 
 
 def _backwards(words: list[str]) -> str:
-    """An alternation of `words` written backwards, for patterns matched on a reversed window."""
-    return "|".join(re.escape(word[::-1]) for word in words)
+    """An alternation of `words` written backwards, for patterns matched on a reversed window; a lookahead on
+    the letters they can start with first, so that a window that starts with no such letter is given up at once."""
+    first_letters = re.escape("".join(sorted({word[-1] for word in words})))
+    return f"(?=[{first_letters}])(?:" + "|".join(re.escape(word[::-1]) for word in words) + ")"
 
 
 # Both "before" patterns read the window before a number backwards, from the number: one anchored match
 # instead of a search that tries the word lists at every position of the window.
 _REFERENCE_LABEL_BEFORE_RE = re.compile(
     rf"(?:[\s:#\-–.،,]|{_backwards(_LABEL_FILLER_WORDS)})*"
-    rf"(?:(?<!\w)(?:{_backwards(_REFERENCE_WORDS_AR)})(?:لا)?[وفبل]?(?!\w)"
-    rf"|(?<![A-Za-z])(?:{_backwards(_REFERENCE_WORDS_EN)})(?![A-Za-z])"
+    rf"(?:(?<!\w){_backwards(_REFERENCE_WORDS_AR)}(?:لا)?[وفبل]?(?!\w)"
+    rf"|(?<![A-Za-z]){_backwards(_REFERENCE_WORDS_EN)}(?![A-Za-z])"
     r"|#)",
     re.IGNORECASE,
 )
 
 _MONEY_OR_PERCENT_AFTER_RE = re.compile(
-    r"^[\s\u00a0]*(?:%|٪|ريال|ر\.?\s?س|ر\.?\s?ق|جنيه|ج\.?\s?م|درهم|دينار|دولار|يورو|ليرة|الف|ألف|مليون|مليار"
+    r"^[\s\u00a0]*(?=[%٪رجديلاأمsaueqbkojg$€£])"  # the letters the amounts below start with, tried first
+    r"(?:%|٪|ريال|ر\.?\s?س|ر\.?\s?ق|جنيه|ج\.?\s?م|درهم|دينار|دولار|يورو|ليرة|الف|ألف|مليون|مليار"
     r"|sar|sr|aed|usd|egp|kwd|qar|bhd|omr|jod|eur|gbp|\$|€|£)",
     re.IGNORECASE,
 )
