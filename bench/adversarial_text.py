@@ -4,7 +4,8 @@ scripts, and megabytes dense with phone numbers, cards, IBANs, ids, handles or t
 by step as enrichment runs them (masking reads the whole post, the analysis steps its first
 `ANALYSIS_CHARS` characters), with the old quadratic e-mail pattern of `nlp/lang.py` against the new one
 in the same run; then the whole `nabd enrich` process on a file of those posts under `/usr/bin/time -v`.
-Target (issue 21): no post of at most 1 MB takes more than 1 s of enrichment. Prints Markdown tables."""
+Between them, each post through `enrich_file` in this process. Target (issue 21): no post of at most 1 MB
+takes more than 1 s of enrichment. Prints Markdown tables."""
 
 from __future__ import annotations
 
@@ -153,6 +154,37 @@ def per_post(sizes: list[int], budget: float, with_model: bool) -> list[str]:
     return rows
 
 
+def per_post_enrichment(size: int, with_model: bool) -> list[str]:
+    """Each shape's post of `size` characters through `nlp.enrich.enrich_file` as `nabd enrich` runs it (parse,
+    brands, masking, language, the classifier, the JSON line, the file written), in this process, best of two."""
+    from config import load_config
+    from nlp.brands import BrandMatcher
+    from nlp.enrich import enrich_file
+
+    brands = BrandMatcher.from_brands(load_config(REPO / "config").brands)
+    classifier = None
+    if with_model:
+        from nlp.model.predict import Classifier
+
+        classifier = Classifier.load(backend="onnx")
+    rows = [f"| shape | characters | enrichment{' (onnx)' if with_model else ' (no model)'} (s) |", "|---|---:|---:|"]
+    with tempfile.TemporaryDirectory() as scratch:
+        raw, out = Path(scratch) / "raw.jsonl", Path(scratch) / "enriched.jsonl"
+        for shape in SHAPES:
+            raw.write_text(json.dumps({"id": "adv", "source": "x", "text": adversarial(shape, size)},
+                                      ensure_ascii=False) + "\n", encoding="utf-8")
+            seconds = []
+            for _ in range(2):
+                started = time.perf_counter()
+                summary = enrich_file(raw, out, brands=brands, classifier=classifier)
+                seconds.append(time.perf_counter() - started)
+            if summary.written != 1:
+                raise RuntimeError(f"{shape}: the post was not written ({summary.dropped})")
+            rows.append(f"| {shape} | {size:,} | **{min(seconds):.3f}** |")
+            print(rows[-1], file=sys.stderr, flush=True)
+    return rows
+
+
 def whole_process(size: int, with_model: bool) -> list[str]:
     """`nabd enrich` on a file of one post per shape, `size` characters each, under /usr/bin/time -v."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -194,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
           f"`{shlex.join(['.venv/bin/python', 'bench/adversarial_text.py', *(argv or sys.argv[1:])])}`\n")
     print("\n".join(old_against_new([int(size) for size in args.old_sizes.split(",")], args.budget)), "\n")
     print("\n".join(per_post(sizes, args.budget, args.model)), "\n")
+    print("\n".join(per_post_enrichment(max(sizes), args.model)), "\n")
     if args.process_size:
         print("\n".join(whole_process(args.process_size, args.model)))
     return 0
