@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from nlp.analysis_cap import analysed_part
-from nlp.brand_sentiment.assign import assign_brand_sentiments
+from nlp.brand_sentiment.assign import assign_brand_sentiments, judge_sentiments
 from nlp.brands import BrandMatcher
 from nlp.lang import detect_lang
 from nlp.pii import MASK_RE, PII_KINDS, mask_pii
@@ -188,16 +188,15 @@ class _EnrichStage:
             raise RuntimeError(f"the classifier returned {len(results)} results for {len(self.pending)} texts")
         for pending, nlp in zip(self.pending, results):
             pending.record["nlp"] = nlp
-            self._brand_sentiments(pending)
+        # Each brand's own sentiment: a comparison is no longer one label copied onto every brand.
+        assign_brand_sentiments([pending.record for pending in self.pending],
+                                [pending.classifier_text for pending in self.pending], self.matcher, self._judge)
+        for pending in self.pending:
             self._write(pending.record)
         self.pending = []
 
-    def _brand_sentiments(self, pending: _Pending) -> None:
-        """Each brand's own sentiment: a comparison is no longer one label copied onto every brand."""
-        assign_brand_sentiments(pending.record, pending.classifier_text, self.matcher, self._judge)
-
     def _judge(self, texts: list[str]) -> list[str]:
-        return [result.get("sentiment", "neutral") for result in self.classifier.classify(texts)]
+        return judge_sentiments(self.classifier, texts)
 
     def _write(self, record: dict[str, Any]) -> None:
         self.out.write(_json_line(record))

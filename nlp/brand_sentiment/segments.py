@@ -47,31 +47,55 @@ class BrandSentiment:
     evidence: str | None  # the part of the post judged for the brand; None when it was the whole post
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a post says per brand before the classifier is asked: the brands a comparison settled,
+    and each other brand's parts (None: the whole post)."""
+
+    brands: tuple[str, ...]
+    settled: dict[str, BrandSentiment]
+    parts: dict[str, list[str | None]]
+
+    def texts(self) -> set[str]:
+        """The parts the classifier must judge."""
+        return {part for brand_parts in self.parts.values() for part in brand_parts if part is not None}
+
+    def resolve(self, judged: dict[str, str], post_sentiment: str) -> dict[str, BrandSentiment]:
+        """Each brand's sentiment, given the classifier's sentiment of every part (`judged`)."""
+        result = dict(self.settled)
+        for brand, brand_parts in self.parts.items():
+            opinions = [(judged[part], part) for part in brand_parts if part is not None]
+            if not opinions:
+                result[brand] = BrandSentiment(post_sentiment, None)
+                continue
+            sentiment, part = max(opinions, key=lambda opinion: _STRENGTH[opinion[0]])
+            result[brand] = BrandSentiment(sentiment, _evidence(part))
+        for brand in self.brands:
+            result.setdefault(brand, BrandSentiment(post_sentiment, None))
+        return {brand: result[brand] for brand in self.brands}
+
+
+def read_brands(text: str, spans: dict[str, Sequence[tuple[int, int]]]) -> Reading:
+    """Comparisons and parts of a post for the brands of `spans` (`{brand: [(start, end), …]}`)."""
+    brands = tuple(brand for brand, places in spans.items() if places)
+    if len(brands) < 2:
+        return Reading(brands, {}, {})
+    settled = _comparison(text, spans)
+    parts = _parts(text, {brand: spans[brand] for brand in brands if brand not in settled})
+    return Reading(brands, settled, parts)
+
+
 def brand_sentiments(
     text: str,
     spans: dict[str, Sequence[tuple[int, int]]],
     post_sentiment: str,
     judge: Callable[[list[str]], list[str]],
 ) -> dict[str, BrandSentiment]:
-    """The sentiment toward each brand of `spans` (`{brand: [(start, end), …]}` in `text`).
-
-    `judge(texts)` gives one sentiment per text (the classifier's sentiment head); it is called at
-    most once, with the parts that need judging."""
-    brands = [brand for brand, places in spans.items() if places]
-    if len(brands) < 2:
-        return {brand: BrandSentiment(post_sentiment, None) for brand in brands}
-    result = _comparison(text, spans)
-    parts = _parts(text, {brand: spans[brand] for brand in brands if brand not in result})
-    texts = sorted({part for brand_parts in parts.values() for part in brand_parts if part is not None})
-    judged = dict(zip(texts, judge(texts))) if texts else {}
-    for brand, brand_parts in parts.items():
-        opinions = [(judged[part], part) for part in brand_parts if part is not None]
-        if not opinions:
-            result[brand] = BrandSentiment(post_sentiment, None)
-            continue
-        sentiment, part = max(opinions, key=lambda opinion: _STRENGTH[opinion[0]])
-        result[brand] = BrandSentiment(sentiment, _evidence(part))
-    return {brand: result[brand] for brand in brands}
+    """The sentiment toward each brand of `spans` in `text`. `judge(texts)` gives one sentiment per
+    text (the classifier's sentiment head); it is called at most once, with the parts to judge."""
+    reading = read_brands(text, spans)
+    texts = sorted(reading.texts())
+    return reading.resolve(dict(zip(texts, judge(texts))) if texts else {}, post_sentiment)
 
 
 def _comparison(text: str, spans: dict[str, Sequence[tuple[int, int]]]) -> dict[str, BrandSentiment]:

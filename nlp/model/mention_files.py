@@ -121,24 +121,24 @@ class _BrandSentiment:
     def __init__(self, classifier, matcher: Callable[[], object] | None):
         self.classifier, self.build, self.matcher = classifier, matcher, None
 
-    def __call__(self, mention: dict) -> None:
-        if not isinstance(mention.get("brands"), list) or self.build is None:
+    def __call__(self, mentions: list[dict]) -> None:
+        named = [mention for mention in mentions if isinstance(mention.get("brands"), list)]
+        if not named or self.build is None:
             return
-        from nlp.brand_sentiment.assign import assign_brand_sentiments
+        from nlp.brand_sentiment.assign import assign_brand_sentiments, judge_sentiments
 
         if self.matcher is None:
             self.matcher = self.build()
-        assign_brand_sentiments(mention, mention["text"], self.matcher, self._judge)
-
-    def _judge(self, texts: list[str]) -> list[str]:
-        return [result.get("sentiment", "neutral") for result in self.classifier.classify(texts)]
+        assign_brand_sentiments(named, [mention["text"] for mention in named], self.matcher,
+                                lambda texts: judge_sentiments(self.classifier, texts))
 
 
 def _classify_chunk(classifier, chunk: list[dict], stream, counts: ClassifyCounts, started: float,
                     brand_sentiment: _BrandSentiment) -> None:
     for mention, nlp in zip(chunk, classifier.classify([mention["text"] for mention in chunk])):
         mention["nlp"] = {**(mention.get("nlp") or {}), **nlp}
-        brand_sentiment(mention)
+    brand_sentiment(chunk)
+    for mention in chunk:
         stream.write(json.dumps(mention, ensure_ascii=False) + "\n")
     counts.classified += len(chunk)
     rate = counts.classified / max(1e-9, time.monotonic() - started)

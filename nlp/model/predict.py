@@ -93,20 +93,7 @@ class Classifier:
         if not texts:
             return []
         texts = [analysed_part(text) for text in texts]
-        normalized = [normalize_for_model(text) for text in texts]
-        encoded = self.tokenizer.encode(normalized, self.max_length)
-        probabilities: dict[str, np.ndarray] = {
-            name: np.zeros((len(texts), len(labels)), dtype=np.float32) for name, labels in self.head_labels.items()
-        }
-        order = sorted(range(len(texts)), key=lambda index: len(encoded[index]))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            input_ids, attention_mask = _pad([encoded[index] for index in batch], self.tokenizer.pad_token_id)
-            for name, logits in self.runner(input_ids, attention_mask).items():
-                probabilities[name][batch] = _sigmoid(logits) if name in self.multilabel else _softmax(logits)
-        counts = ngram_counts(normalized) if self.class_ngrams is not None or self.spam_model is not None else None
-        if self.class_ngrams is not None:
-            self.class_ngrams.blend_into(probabilities, normalized, counts)
+        normalized, probabilities, counts = self._probabilities(texts, with_spam=True)
         probabilities["dialect"] = dialect_calibration.apply(probabilities["dialect"], self.dialect_bias)
         records = [self._nlp_record(probabilities, row) for row in range(len(texts))]
         spam_reasons = self._spam_v2(texts, normalized, probabilities, counts)
@@ -123,6 +110,35 @@ class Classifier:
                 if spam_reasons is not None:
                     record["spam_reason"] = spam_reasons[row] if record["spam"] else None
         return records
+
+    def sentiments(self, texts: Sequence[str]) -> list[str]:
+        """Only the sentiment of each text (as `classify` gives it): the encoder and the sentiment
+        head with its n-gram channel, none of the complaint, spam or evidence work."""
+        if not texts:
+            return []
+        _, probabilities, _ = self._probabilities([analysed_part(text) for text in texts], with_spam=False)
+        labels = self.head_labels["sentiment"]
+        return [labels[int(np.argmax(row))] for row in probabilities["sentiment"]]
+
+    def _probabilities(self, texts: Sequence[str], with_spam: bool):
+        """The normalized texts, every head's probabilities (the n-gram channel blended in) and the
+        texts' n-gram counts (None when nothing needs them)."""
+        normalized = [normalize_for_model(text) for text in texts]
+        encoded = self.tokenizer.encode(normalized, self.max_length)
+        probabilities: dict[str, np.ndarray] = {
+            name: np.zeros((len(texts), len(labels)), dtype=np.float32) for name, labels in self.head_labels.items()
+        }
+        order = sorted(range(len(texts)), key=lambda index: len(encoded[index]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            input_ids, attention_mask = _pad([encoded[index] for index in batch], self.tokenizer.pad_token_id)
+            for name, logits in self.runner(input_ids, attention_mask).items():
+                probabilities[name][batch] = _sigmoid(logits) if name in self.multilabel else _softmax(logits)
+        needed = self.class_ngrams is not None or (with_spam and self.spam_model is not None)
+        counts = ngram_counts(normalized) if needed else None
+        if self.class_ngrams is not None:
+            self.class_ngrams.blend_into(probabilities, normalized, counts)
+        return normalized, probabilities, counts
 
     def _spam_v2(self, texts: Sequence[str], normalized: list[str], probabilities: dict[str, np.ndarray],
                  counts: tuple | None) -> list[str | None] | None:

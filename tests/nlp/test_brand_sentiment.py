@@ -169,3 +169,9 @@ def test_classify_gives_mentions_naming_brands_their_own_sentiment_again(tmp_pat
     assert first["nlp"]["brand_sentiment"] == ["sahm:positive", "najm:negative"]
     assert [brand["sentiment"] for brand in first["brands"]] == ["positive", "negative"]
     assert "brands" not in second and "brand_sentiment" not in second["nlp"]
+
+
+def test_the_sentiment_only_path_agrees_with_classify(classifier) -> None:
+    texts = ["سهم أسرع بكثير من نجم موبايل", "الشبكة زفت من الصبح", "شكرا على الخدمة الممتازة", "الجو حار اليوم"]
+    assert classifier.sentiments(texts) == [record["sentiment"] for record in classifier.classify(texts)]
+    assert classifier.sentiments([]) == []
