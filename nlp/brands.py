@@ -26,6 +26,9 @@ _MIN_STEM_LETTERS = 2
 _PIECE_RE = re.compile(r"[^\s'’.,،؛;:!?؟()\[\]{}\"«»/\\|<>~*+=…\-–—]+")
 _NORMALIZED_WORD_RE = re.compile(r"[^\W_]+")
 _PIECE_CACHE_SIZE = 65536
+# Occurrences of a brand's ambiguous aliases the brand-sense model reads per post (the first ones):
+# bounded work on a post that repeats the word thousands of times; the rest count only if confirmed.
+MAX_SENSE_CHECKS = 16
 
 
 @dataclass(frozen=True)
@@ -212,10 +215,10 @@ class BrandMatcher:
         if not confirmed and any(occ.phrase.ambiguous for occ in aliases):
             if self._sense is not None:
                 plain = [word.text for word in words]
-                aliases = [
-                    occ for occ in aliases
-                    if not occ.phrase.ambiguous or self._sense.names_brand(plain, occ.first, occ.last, occ.clitic)
-                ]
+                doubtful = [occ for occ in aliases if occ.phrase.ambiguous][:MAX_SENSE_CHECKS]
+                confirmed = {id(occ) for occ in doubtful
+                             if self._sense.names_brand(plain, occ.first, occ.last, occ.clitic)}
+                aliases = [occ for occ in aliases if not occ.phrase.ambiguous or id(occ) in confirmed]
             elif self.rules[brand].include_terms:
                 aliases = [occ for occ in aliases if not occ.phrase.ambiguous]
         return sorted(aliases, key=lambda occ: (occ.first, -occ.last))

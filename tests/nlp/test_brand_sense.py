@@ -180,3 +180,19 @@ def test_enrichment_counts_posts_whose_ambiguous_alias_nothing_confirmed(tmp_pat
     summary = enrich_file(raw, tmp_path / "out.jsonl", brands=BrandMatcher([SAHM]))
     assert summary.dropped == {"no_brand_match": 0, "excluded_term": 1, "unconfirmed_ambiguous": 1}
     assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()] == ["p1"]
+
+
+def test_a_post_repeating_the_word_is_read_a_bounded_number_of_times() -> None:
+    from nlp.brands import MAX_SENSE_CHECKS
+
+    class Counting(BrandSenseScorer):
+        calls = 0
+
+        def names_brand(self, words, first, last, clitic=""):
+            Counting.calls += 1
+            return super().names_brand(words, first, last, clitic)
+
+    shipped = default_scorer()
+    counting = Counting(shipped.weights, shipped.bias, shipped.threshold, shipped.word_thresholds)
+    BrandMatcher([SAHM], sense=counting).match("سهم " * 5000)
+    assert Counting.calls == MAX_SENSE_CHECKS
