@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlp.labelled_files import read_labelled_lines, salted_split
 from nlp.model.data import post_key
 from nlp.normalize import normalize_for_matching
 
@@ -63,31 +63,15 @@ class SenseLabel:
 
 
 def holdout_split(word: str, text: str) -> str:
-    digest = hashlib.sha1(f"{HOLDOUT_SALT}\x1f{word}\x1f{post_key(text)}".encode()).hexdigest()
-    return "holdout" if int(digest[0], 16) < HOLDOUT_SIXTEENTHS else "train"
+    return salted_split(HOLDOUT_SALT, HOLDOUT_SIXTEENTHS, text, word)
 
 
 def read_sense_labels(path: Path = LABELED_FILE) -> list[SenseLabel]:
-    path = Path(path)
-    if not path.is_file():
-        raise BrandSenseLabelsError(f"{path}: labelled file not found")
-    labels = []
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                labels.append(_label(f"{path}:{number}", line))
-    if not labels:
-        raise BrandSenseLabelsError(f"{path}: no labelled posts")
-    return labels
+    """Every labelled post of `path`; a bad line raises BrandSenseLabelsError naming it."""
+    return read_labelled_lines(path, _label, BrandSenseLabelsError)
 
 
-def _label(where: str, line: str) -> SenseLabel:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise BrandSenseLabelsError(f"{where}: invalid JSON ({error.msg})") from None
-    if not isinstance(record, dict):
-        raise BrandSenseLabelsError(f"{where}: expected a JSON object")
+def _label(where: str, record: dict) -> SenseLabel:
     for key, kind in (("source_id", str), ("word", str), ("text", str), ("brand", bool), ("sense", str)):
         if not isinstance(record.get(key), kind):
             raise BrandSenseLabelsError(f"{where}: `{key}` must be a {kind.__name__}")

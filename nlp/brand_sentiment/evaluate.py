@@ -9,12 +9,12 @@ before). Brands labelled `not_brand`, or that the matcher does not find, are cou
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from nlp.brand_sentiment.segments import SENTIMENTS, brand_sentiments
+from nlp.labelled_files import read_labelled_lines
 
 LABELED_FILE = Path(__file__).with_name("labeled_posts.jsonl")
 LABELS = (*SENTIMENTS, "not_brand")
@@ -70,23 +70,18 @@ def evaluation_matcher():
 
 
 def read_labels(path: Path = LABELED_FILE) -> list[dict]:
-    posts = []
-    with Path(path).open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                post = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: invalid JSON ({error.msg})") from None
-            sentiment = post.get("sentiment") if isinstance(post, dict) else None
-            if not isinstance(sentiment, dict) or not isinstance(post.get("text"), str) or not sentiment:
-                raise ValueError(f"{path}:{number}: expected `text` and a `sentiment` object per brand")
-            bad = {brand: label for brand, label in sentiment.items() if label not in LABELS}
-            if bad:
-                raise ValueError(f"{path}:{number}: labels must be one of {LABELS}, got {bad}")
-            posts.append(post)
-    return posts
+    """Every labelled post of `path`; a bad line raises ValueError naming file and line."""
+    return read_labelled_lines(path, _label, ValueError)
+
+
+def _label(where: str, post: dict) -> dict:
+    sentiment = post.get("sentiment")
+    if not isinstance(sentiment, dict) or not isinstance(post.get("text"), str) or not sentiment:
+        raise ValueError(f"{where}: expected `text` and a `sentiment` object per brand")
+    bad = {brand: label for brand, label in sentiment.items() if label not in LABELS}
+    if bad:
+        raise ValueError(f"{where}: labels must be one of {LABELS}, got {bad}")
+    return post
 
 
 def evaluate(classifier, posts: Sequence[dict]) -> dict:

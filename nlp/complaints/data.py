@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlp.labelled_files import salted_split
 from nlp.model.data import post_key, read_jsonl
 
 logger = logging.getLogger(__name__)
@@ -219,8 +220,7 @@ def aspect_examples(data_dir: Path, topic_ids: Sequence[str], excluded_keys: set
 
 def team_split(text: str) -> str:
     """`holdout` for the fixed quarter of team-labelled posts no refit sees, else `train`."""
-    digest = hashlib.sha1(f"{TEAM_HOLDOUT_SALT}\x1f{post_key(text)}".encode()).hexdigest()
-    return "holdout" if int(digest[0], 16) < TEAM_HOLDOUT_SIXTEENTHS else "train"
+    return salted_split(TEAM_HOLDOUT_SALT, TEAM_HOLDOUT_SIXTEENTHS, text)
 
 
 def team_holdout(path: Path = TEAM_LABELS_FILE) -> list[dict]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.model.data import post_key
+from nlp.labelled_files import read_labelled_lines, salted_split
 
 LABELED_FILE = Path(__file__).with_name("labeled_posts.jsonl")
 GUIDELINES_FILE = Path(__file__).with_name("guidelines.md")
@@ -34,32 +32,15 @@ class SpamLabel:
 
 def holdout_split(text: str) -> str:
     """`holdout` for a fixed quarter of posts (by their matching-normalized text), else `train`."""
-    digest = hashlib.sha1(f"{HOLDOUT_SALT}\x1f{post_key(text)}".encode()).hexdigest()
-    return "holdout" if int(digest[0], 16) < HOLDOUT_SIXTEENTHS else "train"
+    return salted_split(HOLDOUT_SALT, HOLDOUT_SIXTEENTHS, text)
 
 
 def read_spam_labels(path: Path = LABELED_FILE) -> list[SpamLabel]:
     """Every labelled post of `path`; a bad line raises SpamLabelsError naming it."""
-    path = Path(path)
-    if not path.is_file():
-        raise SpamLabelsError(f"{path}: labelled file not found")
-    labels = []
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                labels.append(_label(f"{path}:{number}", line))
-    if not labels:
-        raise SpamLabelsError(f"{path}: no labelled posts")
-    return labels
+    return read_labelled_lines(path, _label, SpamLabelsError)
 
 
-def _label(where: str, line: str) -> SpamLabel:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise SpamLabelsError(f"{where}: invalid JSON ({error.msg})") from None
-    if not isinstance(record, dict):
-        raise SpamLabelsError(f"{where}: expected a JSON object")
+def _label(where: str, record: dict) -> SpamLabel:
     text, spam, reason = record.get("text"), record.get("spam"), record.get("spam_reason")
     if not isinstance(text, str) or not text.strip():
         raise SpamLabelsError(f"{where}: key 'text' must be a non-empty string")
