@@ -24,7 +24,6 @@ import numpy as np
 from nlp.brand_sense.data import (
     LABELED_FILE,
     SenseLabel,
-    WeakExample,
     name_words,
     read_sense_labels,
     weak_examples,

@@ -4,7 +4,6 @@ the spam collection, and analysts' labeled JSONL files (`text`, `complaint`, `to
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 import re
@@ -13,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlp.labelled_files import salted_split
+from nlp.labelled_files import read_labelled_lines, salted_split
 from nlp.model.data import post_key, read_jsonl
 
 logger = logging.getLogger(__name__)
@@ -339,26 +338,11 @@ def _unique(texts: list[str]) -> list[str]:
 def read_labeled_examples(path: Path, topic_ids: Sequence[str]) -> list[dict]:
     """An analyst's labeled JSONL: `text` (non-empty string), `complaint` (bool), `topics` (list of
     known topic ids; only on complaints), optionally `churn_intent`/`advocacy` (bool)."""
-    path = Path(path)
-    if not path.is_file():
-        raise LabeledExamplesError(f"{path}: labeled file not found")
-    records = []
-    with path.open(encoding="utf-8") as stream:
-        for line_number, line in enumerate(stream, start=1):
-            if line.strip():
-                records.append(_labeled_record(f"{path}:{line_number}", line, topic_ids))
-    if not records:
-        raise LabeledExamplesError(f"{path}: no labeled examples")
-    return records
+    return read_labelled_lines(path, lambda where, record: _labeled_record(where, record, topic_ids),
+                               LabeledExamplesError)
 
 
-def _labeled_record(where: str, line: str, topic_ids: Sequence[str]) -> dict:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise LabeledExamplesError(f"{where}: invalid JSON ({error.msg})") from None
-    if not isinstance(record, dict):
-        raise LabeledExamplesError(f"{where}: expected a JSON object")
+def _labeled_record(where: str, record: dict, topic_ids: Sequence[str]) -> dict:
     if not isinstance(record.get("text"), str) or not record["text"].strip():
         raise LabeledExamplesError(f"{where}: key 'text' must be a non-empty string")
     if not isinstance(record.get("complaint"), bool):
