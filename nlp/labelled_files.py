@@ -4,12 +4,11 @@ and a fixed hold-out split chosen by a salted hash of the post's text (no refit 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from nlp.model.data import post_key
+from nlp.model.data import DataError, post_key, read_jsonl
 
 Label = TypeVar("Label")
 
@@ -25,21 +24,10 @@ def read_labelled_lines(path: Path, parse: Callable[[str, dict], Label], error: 
     """`parse(where, record)` of every non-blank line of `path` (`where` is "file:line"); a missing or
     empty file, a line that is not a JSON object, or what `parse` refuses raises `error` naming it."""
     path = Path(path)
-    if not path.is_file():
-        raise error(f"{path}: labelled file not found")
-    labels = []
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as problem:
-                raise error(f"{where}: invalid JSON ({problem.msg})") from None
-            if not isinstance(record, dict):
-                raise error(f"{where}: expected a JSON object")
-            labels.append(parse(where, record))
+    try:
+        labels = [parse(f"{path}:{number}", record) for number, record in read_jsonl(path)]
+    except DataError as problem:
+        raise error(str(problem)) from None
     if not labels:
         raise error(f"{path}: no labelled posts")
     return labels
