@@ -224,6 +224,16 @@ class BrandMatcher:
         return sorted(aliases, key=lambda occ: (occ.first, -occ.last))
 
 
+def matching_words(text: str) -> list[str]:
+    """A post's normalized words, as the matcher compares them."""
+    return [word.text for word in _normalized_words(text)[1]]
+
+
+def clitic_readings(word: str) -> tuple[tuple[str, str], ...]:
+    """`(clitic, stem)` readings of a normalized word, as the matcher tries them (itself first)."""
+    return _stems(word)
+
+
 def _outside_excludes(occurrences: list[_Occurrence]) -> bool:
     """Whether some alias occurrence lies outside every exclude term (then only ambiguity dropped it)."""
     excluded_words = {

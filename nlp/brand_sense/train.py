@@ -61,14 +61,13 @@ class _Example:
 
 def occurrences(text: str, name: str) -> list[tuple[list[str], int, int, str]]:
     """Each place the matcher would find `name` in `text`: (words, first, last, clitic)."""
-    from nlp.brands import _normalized_words, _stems
+    from nlp.brands import clitic_readings, matching_words
 
     target = name_words(name)
-    _, words = _normalized_words(text)
-    plain = [word.text for word in words]
+    plain = matching_words(text)
     found = []
     for index, word in enumerate(plain):
-        for clitic, stem in _stems(word):
+        for clitic, stem in clitic_readings(word):
             last = index + len(target) - 1
             if stem == target[0] and tuple(plain[index + 1 : last + 1]) == target[1:]:
                 found.append((plain, index, last, clitic))
