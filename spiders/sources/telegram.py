@@ -18,7 +18,9 @@ CHANNEL_PATH = "/s/{channel}"
 POST_URL = "https://t.me/{post}"
 MESSAGE = "div.tgme_widget_message[data-post]"
 MESSAGE_POST = "::attr(data-post)"
-MESSAGE_TEXT = "div.tgme_widget_message_text"
+# The message's own text: a reply also shows its parent's text (in the same class) inside the reply preview.
+MESSAGE_TEXT = (".//div[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_text ')]"
+                "[not(ancestor::a[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_reply ')])]")
 MESSAGE_TIME = "a.tgme_widget_message_date time::attr(datetime)"
 MESSAGE_VIEWS = "span.tgme_widget_message_views::text"
 MESSAGE_AUTHOR = "a.tgme_widget_message_owner_name span::text, a.tgme_widget_message_owner_name::text"
@@ -65,7 +67,7 @@ class TelegramSpider(MentionSpider):
         fields: dict[str, Any] = {
             "url": POST_URL.format(post=post),
             "title": None,
-            "body_html": message.css(MESSAGE_TEXT).get() or "",
+            "body_html": message.xpath(MESSAGE_TEXT).get() or "",
             # A channel publishes as itself; a signed post still belongs to the channel.
             "author": {"handle": channel, "name": (message.css(MESSAGE_AUTHOR).get() or channel).strip(),
                        "followers": subscribers, "organisation": True},

@@ -26,6 +26,7 @@ def test_a_preview_page_yields_its_posts_and_the_link_to_older_ones() -> None:
     assert posts[0]["author"] == {"handle": "sahm_offers_sa", "name": "عروض سهم السعودية", "followers": 12400, "organisation": True}
     assert posts[1]["engagement"] == {"views": 5100} and posts[2]["parent_id"] == "sahm_offers_sa/1206"
     assert posts[2]["@timestamp"] == "2026-11-22T13:30:00+00:00"
+    assert "عودة الخدمة" in posts[2]["body_html"] and "تنبيه" not in posts[2]["body_html"], "a reply is its own text, not the quoted parent's"
     assert older.url == "https://t.me/s/sahm_offers_sa?before=1205"
 
 
@@ -60,6 +61,13 @@ def test_a_crawl_goes_back_page_by_page_until_posts_are_older_than_the_interval(
     assert [record["source_id"] for record in records] == [f"sahm_offers_sa/{n}" for n in (1203, 1204, 1205, 1206, 1207)]
     assert records[2]["text"].startswith("🔥 عرض نهاية الأسبوع: باقة سهم بلس ٥٠ جيجا بـ ٩٩ ريال فقط\nالاشتراك عبر التطبيق")
     assert records[0]["author"]["name"] == "عروض سهم السعودية"
+
+
+def test_a_reply_is_collected_with_its_own_text_and_its_parent(crawled) -> None:
+    _, records, _, _, _ = crawled
+    reply = records[4]
+    assert reply["source_id"] == "sahm_offers_sa/1207" and reply["parent_id"] == "sahm_offers_sa/1206"
+    assert reply["text"] == "الشركة أعلنت عودة الخدمة وتعويض المتأثرين بـ ٥ جيجا 🎁"
 
 
 def test_an_incremental_crawl_adds_the_new_post_only(crawled) -> None:
