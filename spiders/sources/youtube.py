@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from spiders.items import MentionItem, new_mention
 from spiders.sources.base import API_META, MentionSpider
@@ -20,6 +23,10 @@ COMMENTS_PATH = "/comments"
 COMMENT_URL = "https://www.youtube.com/watch?v={video_id}&lc={comment_id}"
 # The key travels in a header, never in the URL, so it cannot leak into logged URLs.
 API_KEY_HEADER = "X-Goog-Api-Key"
+# API error reasons that close one video's or one thread's comments, not the source: the page is skipped.
+# (Any other error, e.g. 403 quotaExceeded or forbidden, is a failed request.)
+CLOSED_COMMENTS_REASONS = frozenset({"commentsDisabled", "videoNotFound", "commentNotFound"})
+REPLIES_PER_PAGE = "100"
 
 
 class YoutubeSpider(MentionSpider):
@@ -31,11 +38,19 @@ class YoutubeSpider(MentionSpider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield self.api_request(CHANNELS_PATH, {"part": "contentDetails", "id": ",".join(self.options["channels"])}, self.parse_channels, {})
 
-    def api_request(self, path: str, params: dict[str, str], callback: Any, cb_kwargs: dict[str, Any]) -> scrapy.Request:
+    def api_request(self, path: str, params: dict[str, str], callback: Any, cb_kwargs: dict[str, Any], errback: Any = None) -> scrapy.Request:
         return scrapy.Request(
             f"{self.endpoint('api_url')}{path}?{urlencode(params)}", headers={API_KEY_HEADER: self.credential(0)},
-            callback=callback, errback=self.request_failed, meta=API_META, cb_kwargs=cb_kwargs,
+            callback=callback, errback=errback or self.request_failed, meta=API_META, cb_kwargs=cb_kwargs,
         )
+
+    def comments_failed(self, failure: Failure) -> None:
+        """Errback of comment requests: a video with comments disabled (or gone) is a skipped page; anything else failed."""
+        reason = api_error_reason(failure)
+        if reason in CLOSED_COMMENTS_REASONS:
+            self.skip_page(failure.value.response, f"{reason}: comments not available")
+            return
+        self.request_failed(failure)
 
     def parse_channels(self, response: Response) -> Iterator[scrapy.Request]:
         """Each channel's uploads playlist, asked for its most recent videos."""
@@ -57,7 +72,14 @@ class YoutubeSpider(MentionSpider):
                   "maxResults": str(self.options.get("max_results", 100))}
         if page_token:
             params["pageToken"] = page_token
-        return self.api_request(COMMENT_THREADS_PATH, params, self.parse_threads, {"video_id": video_id, "page": page})
+        return self.api_request(COMMENT_THREADS_PATH, params, self.parse_threads, {"video_id": video_id, "page": page}, self.comments_failed)
+
+    def replies_request(self, video_id: str, parent_id: str, page_token: str | None, page: int) -> scrapy.Request:
+        params = {"part": "snippet", "parentId": parent_id, "textFormat": "plainText", "maxResults": REPLIES_PER_PAGE}
+        if page_token:
+            params["pageToken"] = page_token
+        cb_kwargs = {"video_id": video_id, "parent_id": parent_id, "page": page}
+        return self.api_request(COMMENTS_PATH, params, self.parse_replies, cb_kwargs, self.comments_failed)
 
     def parse_threads(self, response: Response, video_id: str, page: int) -> Iterator[MentionItem | scrapy.Request]:
         """Top-level comments with their replies; the rest of a long reply list; the next page while recent enough."""
@@ -75,15 +97,19 @@ class YoutubeSpider(MentionSpider):
             for reply in replies:
                 yield self.mention(reply, video_id, parent_id=top.get("id"))
             if snippet.get("totalReplyCount", 0) > len(replies) and top.get("id"):
-                params = {"part": "snippet", "parentId": top["id"], "textFormat": "plainText", "maxResults": "100"}
-                yield self.api_request(COMMENTS_PATH, params, self.parse_replies, {"video_id": video_id})
+                yield self.replies_request(video_id, top["id"], None, page=1)
         next_token = document.get("nextPageToken") if isinstance(document, dict) else None
         if next_token and page < self.options.get("max_pages", 10) and not self.older_than_interval(published):
             yield self.threads_request(video_id, next_token, page + 1)
 
-    def parse_replies(self, response: Response, video_id: str) -> Iterator[MentionItem]:
-        for reply in self.api_items(response, "replies", self.read_json(response, "replies")):
-            yield self.mention(reply, video_id, parent_id=reply.get("snippet", {}).get("parentId"))
+    def parse_replies(self, response: Response, video_id: str, parent_id: str, page: int) -> Iterator[MentionItem | scrapy.Request]:
+        """One page of a comment's replies (comments.list has no date order: paged up to max_pages)."""
+        document = self.read_json(response, "replies")
+        for reply in self.api_items(response, "replies", document):
+            yield self.mention(reply, video_id, parent_id=reply.get("snippet", {}).get("parentId") or parent_id)
+        next_token = document.get("nextPageToken") if isinstance(document, dict) else None
+        if next_token and page < self.options.get("max_pages", 10):
+            yield self.replies_request(video_id, parent_id, next_token, page + 1)
 
     def api_items(self, response: Response, what: str, document: Any) -> list[dict[str, Any]]:
         """The `items` of an API answer's JSON; a page without them is skipped with the reason (None: already skipped)."""
@@ -113,3 +139,17 @@ class YoutubeSpider(MentionSpider):
             collected_at=self.collected_now(),
             **{"@timestamp": snippet.get("publishedAt")},
         )
+
+
+def api_error_reason(failure: Failure) -> str | None:
+    """The `reason` of a Google API error answer (`error.errors[0].reason`), or None when there is none."""
+    if not failure.check(HttpError) or not isinstance(failure.value.response, TextResponse):
+        return None
+    try:
+        document = json.loads(failure.value.response.text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    errors = document.get("error", {}).get("errors") if isinstance(document, dict) and isinstance(document.get("error"), dict) else None
+    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+    reason = first.get("reason")
+    return reason if isinstance(reason, str) else None
