@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 import scrapy
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
 
 from spiders.items import MentionItem, new_mention
 from spiders.sources.base import MentionSpider
@@ -34,6 +36,16 @@ ARABIC_WORDS = re.compile(
 )
 EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 HTML_FRAGMENT = re.compile(r"^\s*<")
+
+
+@dataclass
+class ListPage:
+    """A list page whose entries link to post pages: its next page is decided once every linked post has come back."""
+
+    page: int
+    next_url: str | None
+    pending: int
+    published: list[datetime] = field(default_factory=list)
 
 
 class HtmlSpider(MentionSpider):
@@ -62,28 +74,64 @@ class HtmlSpider(MentionSpider):
         if not entries:
             self.skip_page(response, "list: no entries")
             return
-        published: list[datetime] = []
-        if link_selector:
-            for link in entries.getall():
-                yield response.follow(link, callback=self.parse_item_page, errback=self.request_failed)
-        else:
-            for entry in entries:
-                missing = self.missing_parts(entry)
-                if missing:
-                    self.skip_page(response, f"list: an entry without {', '.join(missing)}")
-                    continue
-                item = self.mention(entry, response)
-                moment = self.read_time(item.get("@timestamp"))
-                if moment is not None:
-                    published.append(moment)
-                yield item
         next_page = self.select(response, self.options["next_page_selector"]).get() if self.options.get("next_page_selector") else None
-        too_old = self.options.get("newest_first", True) and published and all(self.before_interval(moment) for moment in published)
-        if next_page and page < self.options.get("max_pages", 5) and not too_old:
-            yield response.follow(next_page.strip(), callback=self.parse_list, errback=self.request_failed, cb_kwargs={"page": page + 1})
+        next_url = response.urljoin(next_page.strip()) if next_page and next_page.strip() else None
+        if link_selector:
+            yield from self.follow_post_links(response, entries.getall(), ListPage(page, next_url, pending=0))
+            return
+        published: list[datetime] = []
+        for entry in entries:
+            missing = self.missing_parts(entry)
+            if missing:
+                self.skip_page(response, f"list: an entry without {', '.join(missing)}")
+                continue
+            item = self.mention(entry, response)
+            moment = self.read_time(item.get("@timestamp"))
+            if moment is not None:
+                published.append(moment)
+            yield item
+        yield from self.next_list_page(next_url, page, published)
 
-    def parse_item_page(self, response: Response) -> Iterator[MentionItem]:
-        """A post's own page: each element the item selector finds (usually one)."""
+    def next_list_page(self, next_url: str | None, page: int, published: list[datetime]) -> Iterator[scrapy.Request]:
+        """The next list page, unless paging is done: no link, max_pages reached, or a whole page older than the interval."""
+        too_old = self.options.get("newest_first", True) and published and all(self.before_interval(moment) for moment in published)
+        if next_url and page < self.options.get("max_pages", 5) and not too_old:
+            yield scrapy.Request(next_url, callback=self.parse_list, errback=self.request_failed, cb_kwargs={"page": page + 1})
+
+    def follow_post_links(self, response: TextResponse, links: list[str], listing: ListPage) -> Iterator[scrapy.Request]:
+        """The post pages a list page links to; the next list page waits until they are read, to stop by their dates."""
+        unique = list(dict.fromkeys(link.strip() for link in links if link.strip()))
+        listing.pending = len(unique)
+        for link in unique:
+            # dont_filter: a post page dropped as a duplicate would never answer, and paging would stall.
+            yield response.follow(link, callback=self.parse_item_page, errback=self.item_page_failed,
+                                  cb_kwargs={"listing": listing}, dont_filter=True)
+        if not unique:
+            yield from self.next_list_page(listing.next_url, listing.page, [])
+
+    def parse_item_page(self, response: Response, listing: ListPage | None = None) -> Iterator[MentionItem | scrapy.Request]:
+        """A post's own page: each element the item selector finds (usually one); then, if it was the list page's last, the next list page."""
+        for item in self.item_page_mentions(response):
+            moment = self.read_time(item.get("@timestamp"))
+            if listing is not None and moment is not None:
+                listing.published.append(moment)
+            yield item
+        if listing is not None:
+            yield from self.linked_post_read(listing)
+
+    def item_page_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """Errback of a post page: logged as failed, and counted as read for its list page's paging."""
+        self.request_failed(failure)
+        listing = failure.request.cb_kwargs.get("listing")
+        if listing is not None:
+            yield from self.linked_post_read(listing)
+
+    def linked_post_read(self, listing: ListPage) -> Iterator[scrapy.Request]:
+        listing.pending -= 1
+        if listing.pending == 0:
+            yield from self.next_list_page(listing.next_url, listing.page, listing.published)
+
+    def item_page_mentions(self, response: Response) -> Iterator[MentionItem]:
         posts = self.select(response, self.options["item_selector"]) if isinstance(response, TextResponse) else []
         if not posts:
             self.skip_page(response, "post: item selector found nothing")

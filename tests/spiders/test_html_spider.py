@@ -72,6 +72,9 @@ def test_paging_stops_once_a_whole_list_page_is_older_than_the_interval() -> Non
     assert all(hasattr(result, "fields") for result in spider.parse_list(response, page=1))
 
 
+OLDER_THREADS = [("5390", "شحن الرصيد", "walid", "08/11/2026 20:15", "الشحن من التطبيق بياخد وقت طويل")]
+
+
 def list_page(threads: list[tuple], page: int, next_page: int | None) -> Reply:
     rows = "\n".join(f'<tr><td class="subject"><a href="/reviews/{t[0]}">{t[1]}</a></td><td>{t[2]}</td></tr>' for t in threads)
     link = f'<a rel="next" href="/reviews?page={next_page}">التالي</a>' if next_page else ""
@@ -94,11 +97,14 @@ def test_an_item_page_found_by_xpath_is_one_mention_at_its_own_url() -> None:
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory):
-    """Two real crawls of a review site by XPath: two list pages (one 429), each thread on its own page, one truncated."""
+    """Two real crawls of a review site by XPath: list pages (one 429), each thread on its own page, one truncated; the
+    third list page's threads are all older than the interval, so its next page is never asked for."""
     folder = tmp_path_factory.mktemp("html")
     routes: dict = {
         "/reviews": list_page(THREADS[:3], 1, 2),
-        "/reviews?page=2": [rate_limited(1), list_page(THREADS[3:], 2, None)],
+        "/reviews?page=2": [rate_limited(1), list_page(THREADS[3:4], 2, 3)],
+        "/reviews?page=3": list_page(THREADS[4:], 3, 4),
+        "/reviews?page=4": list_page(OLDER_THREADS, 4, None),
         "/reviews/5498": Reply('<!DOCTYPE html><html><body><div class="review" data-review-id="5498"><h1>نجم', content_type=HTML),
     }
     routes.update({f"/reviews/{thread[0]}": thread_page(thread) for thread in THREADS if thread[0] != "5498"})
@@ -111,11 +117,11 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
         first_records = feed_records(out)
         site.routes["/reviews/5498"] = [thread_page(THREADS[1])]
         second = crawl_source(config, "forum:telecom_eg", START, END, out, state, since_watermark=True)
-        yield first, first_records, second, feed_records(out)
+        yield first, first_records, second, feed_records(out), site
 
 
 def test_a_crawl_follows_list_pages_to_each_thread_and_skips_the_truncated_one(crawled) -> None:
-    first, records, _, _ = crawled
+    first, records, _, _, _ = crawled
     assert first.ok and first.items == 3 and first.retries == 1 and first.skipped_pages == 1
     assert first.dropped == {"outside_interval": 1}
     assert [record["source_id"] for record in records] == ["5472", "5490", "5501"]
@@ -124,7 +130,14 @@ def test_a_crawl_follows_list_pages_to_each_thread_and_skips_the_truncated_one(c
 
 
 def test_an_incremental_crawl_adds_the_page_that_is_whole_again(crawled) -> None:
-    first, _, second, records = crawled
+    first, _, second, records, _ = crawled
     assert first.watermark == "2026-11-22T09:20:00Z" and second.fetch_start == first.watermark
     assert second.items == 3, "the repaired thread (21 Nov) is older than the watermark: an incremental crawl does not go back"
     assert [record["source_id"] for record in records] == ["5472", "5490", "5501"]
+
+
+def test_paging_through_linked_posts_stops_once_a_list_pages_posts_are_all_older_than_the_interval(crawled) -> None:
+    first, _, second, _, site = crawled
+    assert site.requested("/reviews?page=3") and site.requested("/reviews/5401")
+    assert not site.requested("/reviews?page=4") and not site.requested("/reviews/5390")
+    assert len(site.requested("/reviews?page=2")) == 3, "first crawl: a 429 then the page; the incremental crawl stops after page 2"
