@@ -82,6 +82,18 @@ SELECTOR_OPTIONS = (
     "item_link_selector", "item_selector", "text_selector", "id_selector", "title_selector",
     "url_selector", "time_selector", "author_selector", "next_page_selector",
 )
+# Reddit's required User-Agent form: <platform>:<app id>:<version> (by /u/<username>).
+RedditUserAgent = Annotated[
+    str,
+    matching(
+        r"[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+:[A-Za-z0-9_.+-]+ \(by /u/[A-Za-z0-9_-]{3,20}\)",
+        "expected Reddit's user agent form '<platform>:<app id>:<version> (by /u/<username>)', "
+        "such as 'linux:nabd:v0.1.0 (by /u/nabd_listening)'",
+    ),
+]
+RedditUsername = Annotated[
+    str, matching(r"[A-Za-z0-9_-]{3,20}", "expected a Reddit username without /u/, such as 'nabd_listening'")
+]
 Hashtag = Annotated[Text, matching(r"[^\s#]+", "expected a hashtag without # and without spaces")]
 
 
@@ -147,6 +159,10 @@ class RedditOptions(SourceOptions):
     base_url: HttpUrl = "https://www.reddit.com"
     oauth_url: HttpUrl = "https://oauth.reddit.com"
     token_url: HttpUrl = "https://www.reddit.com/api/v1/access_token"
+    # The User-Agent Reddit requires; absent: 'python:<app id>:v<nabd version> (by /u/<username>)', the
+    # app id being the OAuth client id (else 'nabd') and the username the Reddit account that owns the app.
+    user_agent: RedditUserAgent | None = None
+    username: RedditUsername | None = None
 
 
 class XOptions(SourceOptions):

@@ -1,16 +1,19 @@
-"""Spider for Reddit: subreddit listings and per-brand searches (JSON), with each post's comments."""
+"""Spider for Reddit: subreddit listings and per-brand searches (JSON), with each post's comments, within its rate limit."""
 
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import scrapy
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
+from nabd import __version__
 from spiders.items import MentionItem, new_mention
 from spiders.sources.base import API_META, MentionSpider
 
@@ -22,6 +25,9 @@ SEARCH_PARAMS = {"restrict_sr": "1", "sort": "new", "t": "month"}
 COMMENTS_PARAMS = {"sort": "new", "limit": "500", "raw_json": "1"}
 WEB_URL = "https://www.reddit.com"
 POST_KIND, COMMENT_KIND = "t3", "t1"
+# Reddit's rate-limit headers: requests left in the period, and seconds until the period ends.
+REMAINING_HEADER, RESET_HEADER = b"x-ratelimit-remaining", b"x-ratelimit-reset"
+RATE_LIMITED_REASON = "rate_limited"
 
 
 class RedditSpider(MentionSpider):
@@ -31,8 +37,11 @@ class RedditSpider(MentionSpider):
     source = "reddit"
     api_base: str = ""
     token: str | None = None
+    user_agent_header: str = ""
+    resume_at: float = 0.0  # time.monotonic() at which requests may go out again after a used-up rate limit
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.user_agent_header = self.reddit_user_agent()
         if self.credentials_env:
             yield self.token_request()
             return
@@ -46,7 +55,7 @@ class RedditSpider(MentionSpider):
         return scrapy.FormRequest(
             self.options["token_url"],
             formdata={"grant_type": "client_credentials"},
-            headers={"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")},
+            headers={"Authorization": "Basic " + base64.b64encode(pair).decode("ascii"), "User-Agent": self.user_agent_header},
             callback=self.parse_token, errback=self.request_failed, meta=API_META, dont_filter=True,
         )
 
@@ -56,8 +65,20 @@ class RedditSpider(MentionSpider):
             self.logger.error("Reddit gave no access token: check the client id and secret (%s)", ", ".join(self.credentials_env))
             return
         self.token = str(document["access_token"])
-        self.api_base = self.endpoint("oauth_url")
+        # The OAuth host from options (the run's --base-url names the public host, not this one).
+        self.api_base = str(self.options["oauth_url"]).rstrip("/")
         yield from self.listing_requests()
+
+    def reddit_user_agent(self) -> str:
+        """The configured user agent, else '<platform>:<app id>:<version> (by /u/<username>)' from the app's client id."""
+        if self.options.get("user_agent"):
+            return str(self.options["user_agent"])
+        app_id = self.credential(0) if self.credentials_env else "nabd"
+        agent = f"python:{app_id}:v{__version__}"
+        if not self.options.get("username"):
+            self.logger.warning("Reddit asks for a contact in its user agent: set options.username (or options.user_agent) of source %s", self.source)
+            return agent
+        return f"{agent} (by /u/{self.options['username']})"
 
     def listing_requests(self) -> Iterator[scrapy.Request]:
         for subreddit in self.options["subreddits"]:
@@ -73,12 +94,13 @@ class RedditSpider(MentionSpider):
                                 {"path": path, "params": params, "query": query, "page": page})
 
     def api_request(self, url: str, callback: Any, cb_kwargs: dict[str, Any]) -> scrapy.Request:
-        headers = {"Authorization": f"bearer {self.token}"} if self.token else {}
+        headers = {"User-Agent": self.user_agent_header, **({"Authorization": f"bearer {self.token}"} if self.token else {})}
         meta = API_META if self.token else {}
         return scrapy.Request(url, headers=headers, callback=callback, errback=self.request_failed, meta=meta, cb_kwargs=cb_kwargs)
 
     def parse_listing(self, response: Response, path: str, params: dict[str, str], query: str | None, page: int) -> Iterator[MentionItem | scrapy.Request]:
         """The posts of one listing page, their comment pages, and the next page while posts are recent enough."""
+        self.heed_rate_limit(response)
         document = self.read_json(response, "listing")
         if document is None:
             return
@@ -102,6 +124,7 @@ class RedditSpider(MentionSpider):
 
     def parse_comments(self, response: Response, query: str | None) -> Iterator[MentionItem]:
         """Every comment (replies included) of a post's comment page."""
+        self.heed_rate_limit(response)
         document = self.read_json(response, "comments")
         if document is None:
             return
@@ -110,6 +133,35 @@ class RedditSpider(MentionSpider):
             return
         for comment in comment_tree(listing_data(document[1])):
             yield self.mention(comment, query, thread_id=comment.get("link_id"), parent_id=comment.get("parent_id"), title=None)
+
+    def heed_rate_limit(self, response: Response) -> None:
+        """When X-Ratelimit-Remaining reaches 0, holds every request until X-Ratelimit-Reset; stops the crawl when that is too long."""
+        remaining = header_number(response.headers.get(REMAINING_HEADER))
+        if remaining is None or remaining >= 1:
+            return
+        delay = header_number(response.headers.get(RESET_HEADER)) or 0.0
+        limit = self.crawler.settings.getfloat("RETRY_AFTER_MAX", 120.0)
+        if delay > limit:
+            self.logger.error("Reddit rate limit used up and it resets in %.0f s (more than RETRY_AFTER_MAX=%.0f s): "
+                              "the crawl stops here, to be run again", delay, limit)
+            self.crawler.stats.inc_value("nabd/rate_limit/gave_up")
+            raise CloseSpider(RATE_LIMITED_REASON)
+        self.logger.info("Reddit rate limit used up: holding requests %.1f s until its reset", delay)
+        self.crawler.stats.inc_value("nabd/rate_limit/waits")
+        self.resume_at = max(self.resume_at, time.monotonic() + delay)
+        if not self.crawler.engine.paused:
+            self.crawler.engine.pause()
+            self.resume_requests()
+
+    def resume_requests(self) -> None:
+        """Lets requests go out again once the rate-limit period has ended."""
+        from twisted.internet import reactor  # at call time: importing it installs a reactor
+
+        wait = self.resume_at - time.monotonic()
+        if wait > 0:
+            reactor.callLater(wait, self.resume_requests)
+        else:
+            self.crawler.engine.unpause()
 
     def mention(self, thing: dict[str, Any], query: str | None, thread_id: str | None, parent_id: str | None, title: str | None) -> MentionItem:
         text = thing.get("selftext") if "selftext" in thing else thing.get("body")
@@ -149,6 +201,14 @@ def comment_tree(listing: dict[str, Any]) -> Iterator[dict[str, Any]]:
         replies = listing_data(comment.get("replies"))
         if replies is not None:
             yield from comment_tree(replies)
+
+
+def header_number(value: bytes | None) -> float | None:
+    """A rate-limit header's number (Reddit sends '598.0', '412'), or None when absent or unreadable."""
+    try:
+        return float(value.decode("latin-1")) if value else None
+    except ValueError:
+        return None
 
 
 def engagement(thing: dict[str, Any]) -> dict[str, int]:

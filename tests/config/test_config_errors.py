@@ -112,6 +112,13 @@ INVALID_EDITS = [
         id="an x source without credentials",
     ),
     pytest.param(
+        "sources.yaml", 'user_agent: "linux:nabd:v0.1.0 (by /u/nabd_listening)"', 'user_agent: "nabd/0.1 (+https://nabd.example)"',
+        "{dir}/sources.yaml: sources[3].options.user_agent: expected Reddit's user agent form "
+        "'<platform>:<app id>:<version> (by /u/<username>)', such as 'linux:nabd:v0.1.0 (by /u/nabd_listening)', "
+        "got 'nabd/0.1 (+https://nabd.example)'",
+        id="a reddit user agent not in Reddit's required form",
+    ),
+    pytest.param(
         "sources.yaml", "kind: mastodon", "kind: bluesky",
         "{dir}/sources.yaml: sources[7].kind: expected 'demo', 'rss', 'app_store',",
         id="an unknown source kind",
