@@ -173,6 +173,10 @@ class XOptions(SourceOptions):
     exclude_retweets: bool = True
     max_results: int = Field(default=100, ge=10, le=100)
     max_pages: int = Field(default=10, ge=1, le=100)
+    # The endpoint's limits: recent search reaches 7 days back (null: no limit, for full-archive search
+    # at /2/tweets/search/all) and takes queries of 512 characters (1024 or 4096 on higher tiers).
+    search_window_days: int | None = Field(default=7, ge=1, le=30)
+    max_query_length: int = Field(default=512, ge=64, le=4096)
 
 
 class YoutubeOptions(SourceOptions):

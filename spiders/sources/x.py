@@ -1,4 +1,4 @@
-"""Spider for X (Twitter): the API v2 recent search per brand, paged by next_token, pacing itself by the rate-limit headers."""
+"""Spider for X (Twitter): the API v2 recent search per brand, within its window and query length, paged by next_token, pacing itself by the rate-limit headers."""
 
 from __future__ import annotations
 
@@ -23,7 +23,11 @@ TWEET_URL = "https://x.com/{username}/status/{id}"
 ANONYMOUS_TWEET_URL = "https://x.com/i/web/status/{id}"
 # The API refuses an end_time closer than 10 seconds to its own clock.
 END_TIME_MARGIN = timedelta(seconds=30)
+# The API refuses a start_time before its window (now - 7 days for recent search): the clamped start keeps
+# this much inside it, so that the crawl's later pages, sent with the same window, are not refused either.
+WINDOW_MARGIN = timedelta(minutes=10)
 REMAINING_HEADER, RESET_HEADER = b"x-rate-limit-remaining", b"x-rate-limit-reset"
+SEARCH_WINDOW_DAYS, MAX_QUERY_LENGTH = 7, 512
 
 
 class XSpider(MentionSpider):
@@ -31,15 +35,35 @@ class XSpider(MentionSpider):
 
     name = "x"
     source = "x"
+    window: dict[str, str] | None = None  # the crawl's start_time/end_time, fixed at its start
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen_ids: dict[str, set[str]] = {}  # per brand, the posts its queries have yielded
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.window = self.time_window(datetime.now(timezone.utc))
+        if self.window is None:
+            return
         for brand, names in self.brands.items():
-            yield self.search_request(brand, brand_query(names, self.options), None, page=1)
+            for query in self.brand_queries(brand, names):
+                yield self.search_request(brand, query, None, page=1)
+
+    def brand_queries(self, brand: str, names: list[str]) -> list[str]:
+        """The brand's queries, its names split so that each fits the endpoint's query length."""
+        limit = self.options.get("max_query_length", MAX_QUERY_LENGTH)
+        queries = split_brand_query(names, self.options, limit)
+        for query in [query for query in queries if len(query) > limit]:
+            self.logger.error("X query for %s is %d characters, more than max_query_length=%d, even alone: not searched: %s",
+                              brand, len(query), limit, query)
+        if len(queries) > 1:
+            self.logger.info("X query for %s split in %d to fit %d characters", brand, len(queries), limit)
+        return [query for query in queries if len(query) <= limit]
 
     def search_request(self, brand: str, query: str, next_token: str | None, page: int) -> scrapy.Request:
         params = {"query": query, "max_results": str(self.options.get("max_results", 100)),
                   "tweet.fields": TWEET_FIELDS, "expansions": "author_id", "user.fields": USER_FIELDS}
-        params.update(self.time_window())
+        params.update(self.window or {})
         if next_token:
             params["next_token"] = next_token
         return scrapy.Request(
@@ -49,13 +73,24 @@ class XSpider(MentionSpider):
             cb_kwargs={"brand": brand, "query": query, "page": page},
         )
 
-    def time_window(self) -> dict[str, str]:
-        """start_time and end_time from the data interval; an end too close to now is left to the API."""
-        window = {}
-        if self.interval_start:
-            window["start_time"] = format_utc(self.interval_start)
-        if self.interval_end and self.interval_end < datetime.now(timezone.utc) - END_TIME_MARGIN:
-            window["end_time"] = format_utc(self.interval_end)
+    def time_window(self, now: datetime) -> dict[str, str] | None:
+        """start_time and end_time from the data interval, the start clamped to the search window; None when the interval is all outside it."""
+        start, end = self.interval_start, self.interval_end
+        days = self.options.get("search_window_days", SEARCH_WINDOW_DAYS)
+        earliest = now - timedelta(days=days) + WINDOW_MARGIN if days else None
+        if earliest is not None and end is not None and end <= earliest:
+            self.logger.warning("X search reaches back to %s only (%d days): the interval ending %s cannot be fetched",
+                                format_utc(earliest), days, format_utc(end))
+            self.count("nabd/x/outside_search_window")
+            return None
+        if earliest is not None and (start is None or start < earliest):
+            self.logger.warning("X search reaches back to %s only (%d days): posts published before it (from %s) cannot be fetched",
+                                format_utc(earliest), days, format_utc(start) if start else "the interval start")
+            self.count("nabd/x/start_time_clamped")
+            start = earliest
+        window = {"start_time": format_utc(start)} if start else {}
+        if end and end < now - END_TIME_MARGIN:
+            window["end_time"] = format_utc(end)
         return window
 
     async def parse_search(self, response: Response, brand: str, query: str, page: int) -> AsyncIterator[MentionItem | scrapy.Request]:
@@ -67,12 +102,27 @@ class XSpider(MentionSpider):
             self.skip_page(response, "search: no 'meta' object")
             return
         users = {user.get("id"): user for user in document.get("includes", {}).get("users", []) if isinstance(user, dict)}
+        seen = self.seen_ids.setdefault(brand, set())
         for tweet in document.get("data") or []:
-            if isinstance(tweet, dict):
+            if isinstance(tweet, dict) and self.first_sighting(seen, tweet):
                 yield self.mention(tweet, users.get(tweet.get("author_id"), {}), brand)
         next_token = document["meta"].get("next_token")
         if next_token and page < self.options.get("max_pages", 10) and await self.wait_for_rate_limit(response, brand):
             yield self.search_request(brand, query, next_token, page + 1)
+
+    def first_sighting(self, seen: set[str], tweet: dict[str, Any]) -> bool:
+        """Whether a post is new to its brand's queries (one matching two of them is kept once)."""
+        post_id = str(tweet.get("id"))
+        if post_id in seen:
+            self.count("nabd/x/duplicate_across_queries")
+            return False
+        seen.add(post_id)
+        return True
+
+    def count(self, stat: str) -> None:
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None:
+            crawler.stats.inc_value(stat)
 
     async def wait_for_rate_limit(self, response: Response, brand: str) -> bool:
         """Sleeps until the reset time when x-rate-limit-remaining says no request is left; False when that is too long."""
@@ -116,6 +166,17 @@ def tweet_url(tweet_id: Any, username: Any, *, named: bool) -> str:
     if named and isinstance(username, str) and username:
         return TWEET_URL.format(username=username, id=tweet_id)
     return ANONYMOUS_TWEET_URL.format(id=tweet_id)
+
+
+def split_brand_query(names: list[str], options: dict[str, Any], limit: int) -> list[str]:
+    """The brand's names in as few queries as fit `limit` characters each, in order (a name too long alone stays alone)."""
+    groups: list[list[str]] = []
+    for name in names:
+        if groups and len(brand_query([*groups[-1], name], options)) <= limit:
+            groups[-1].append(name)
+        else:
+            groups.append([name])
+    return [brand_query(group, options) for group in groups]
 
 
 def brand_query(names: list[str], options: dict[str, Any]) -> str:
