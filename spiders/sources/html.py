@@ -40,12 +40,14 @@ HTML_FRAGMENT = re.compile(r"^\s*<")
 
 @dataclass
 class ListPage:
-    """A list page whose entries link to post pages: its next page is decided once every linked post has come back."""
+    """A list page whose entries link to post pages: its next page is followed as soon as one linked post is recent
+    enough, or, once every linked post has come back, unless they are all older than the interval."""
 
     page: int
     next_url: str | None
     pending: int
     published: list[datetime] = field(default_factory=list)
+    followed: bool = False
 
 
 class HtmlSpider(MentionSpider):
@@ -99,36 +101,42 @@ class HtmlSpider(MentionSpider):
             yield scrapy.Request(next_url, callback=self.parse_list, errback=self.request_failed, cb_kwargs={"page": page + 1})
 
     def follow_post_links(self, response: TextResponse, links: list[str], listing: ListPage) -> Iterator[scrapy.Request]:
-        """The post pages a list page links to; the next list page waits until they are read, to stop by their dates."""
+        """The post pages a list page links to; the next list page waits for their dates, when paging stops by date."""
         unique = list(dict.fromkeys(link.strip() for link in links if link.strip()))
         listing.pending = len(unique)
         for link in unique:
             # dont_filter: a post page dropped as a duplicate would never answer, and paging would stall.
             yield response.follow(link, callback=self.parse_item_page, errback=self.item_page_failed,
                                   cb_kwargs={"listing": listing}, dont_filter=True)
-        if not unique:
+        if not unique or not self.options.get("newest_first", True) or self.interval_start is None:
+            listing.followed = True
             yield from self.next_list_page(listing.next_url, listing.page, [])
 
     def parse_item_page(self, response: Response, listing: ListPage | None = None) -> Iterator[MentionItem | scrapy.Request]:
         """A post's own page: each element the item selector finds (usually one); then, if it was the list page's last, the next list page."""
+        published: list[datetime] = []
         for item in self.item_page_mentions(response):
             moment = self.read_time(item.get("@timestamp"))
-            if listing is not None and moment is not None:
-                listing.published.append(moment)
+            if moment is not None:
+                published.append(moment)
             yield item
         if listing is not None:
-            yield from self.linked_post_read(listing)
+            yield from self.linked_post_read(listing, published)
 
     def item_page_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         """Errback of a post page: logged as failed, and counted as read for its list page's paging."""
         self.request_failed(failure)
         listing = failure.request.cb_kwargs.get("listing")
         if listing is not None:
-            yield from self.linked_post_read(listing)
+            yield from self.linked_post_read(listing, [])
 
-    def linked_post_read(self, listing: ListPage) -> Iterator[scrapy.Request]:
+    def linked_post_read(self, listing: ListPage, published: list[datetime]) -> Iterator[scrapy.Request]:
+        """One linked post page is done: the next list page is followed at the first recent post, or when all are done."""
         listing.pending -= 1
-        if listing.pending == 0:
+        listing.published.extend(published)
+        recent = any(not self.before_interval(moment) for moment in published)
+        if not listing.followed and (recent or listing.pending == 0):
+            listing.followed = True
             yield from self.next_list_page(listing.next_url, listing.page, listing.published)
 
     def item_page_mentions(self, response: Response) -> Iterator[MentionItem]:
