@@ -113,7 +113,7 @@ class HtmlSpider(MentionSpider):
             yield from self.next_list_page(listing.next_url, listing.page, [])
 
     def parse_item_page(self, response: Response, listing: ListPage | None = None) -> Iterator[MentionItem | scrapy.Request]:
-        """A post's own page: each element the item selector finds (usually one); then, if it was the list page's last, the next list page."""
+        """A post's own page: each element the item selector finds (usually one); then its list page's paging goes on."""
         published: list[datetime] = []
         for item in self.item_page_mentions(response):
             moment = self.read_time(item.get("@timestamp"))
@@ -140,6 +140,7 @@ class HtmlSpider(MentionSpider):
             yield from self.next_list_page(listing.next_url, listing.page, listing.published)
 
     def item_page_mentions(self, response: Response) -> Iterator[MentionItem]:
+        """The posts of a post page; one that is not there or lacks its text or time is skipped and counted."""
         posts = self.select(response, self.options["item_selector"]) if isinstance(response, TextResponse) else []
         if not posts:
             self.skip_page(response, "post: item selector found nothing")
