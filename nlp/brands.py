@@ -161,8 +161,8 @@ class BrandMatcher:
             if counted:
                 first = counted[0]
                 found[brand] = (pieces[words[first.first].piece].start, _alias_as_written(first, text, pieces, words))
-            elif _outside_excludes(brand_occurrences):
-                unconfirmed.append(brand)
+            elif any(occ.phrase.kind == "alias" for occ in _outside_excludes(brand_occurrences)):
+                unconfirmed.append(brand)  # only the ambiguity rule dropped its aliases
             elif any(occurrence.phrase.kind == "alias" for occurrence in brand_occurrences):
                 excluded.append(brand)
         for match in self._handle_re.finditer(text) if self._handle_re else ():
@@ -206,19 +206,16 @@ class BrandMatcher:
 
     def _counted(self, brand: int, occurrences: list[_Occurrence], words: list[_Word]) -> list[_Occurrence]:
         """The brand's alias occurrences that survive exclusion and ambiguity rules, first first."""
-        excluded_words = {
-            index for occ in occurrences if occ.phrase.kind == "exclude" for index in range(occ.first, occ.last + 1)
-        }
-        kept = [occ for occ in occurrences if excluded_words.isdisjoint(range(occ.first, occ.last + 1))]
+        kept = _outside_excludes(occurrences)
         aliases = [occ for occ in kept if occ.phrase.kind == "alias"]
-        confirmed = any(occ.phrase.kind == "include" for occ in kept)
-        if not confirmed and any(occ.phrase.ambiguous for occ in aliases):
+        included = any(occ.phrase.kind == "include" for occ in kept)
+        if not included and any(occ.phrase.ambiguous for occ in aliases):
             if self._sense is not None:
                 plain = [word.text for word in words]
                 doubtful = [occ for occ in aliases if occ.phrase.ambiguous][:MAX_SENSE_CHECKS]
-                confirmed = {id(occ) for occ in doubtful
-                             if self._sense.names_brand(plain, occ.first, occ.last, occ.clitic)}
-                aliases = [occ for occ in aliases if not occ.phrase.ambiguous or id(occ) in confirmed]
+                read_as_brand = {id(occ) for occ in doubtful
+                                 if self._sense.names_brand(plain, occ.first, occ.last, occ.clitic)}
+                aliases = [occ for occ in aliases if not occ.phrase.ambiguous or id(occ) in read_as_brand]
             elif self.rules[brand].include_terms:
                 aliases = [occ for occ in aliases if not occ.phrase.ambiguous]
         return sorted(aliases, key=lambda occ: (occ.first, -occ.last))
@@ -234,13 +231,12 @@ def clitic_readings(word: str) -> tuple[tuple[str, str], ...]:
     return _stems(word)
 
 
-def _outside_excludes(occurrences: list[_Occurrence]) -> bool:
-    """Whether some alias occurrence lies outside every exclude term (then only ambiguity dropped it)."""
+def _outside_excludes(occurrences: list[_Occurrence]) -> list[_Occurrence]:
+    """The occurrences that lie outside every exclude term's words."""
     excluded_words = {
         index for occ in occurrences if occ.phrase.kind == "exclude" for index in range(occ.first, occ.last + 1)
     }
-    return any(occ.phrase.kind == "alias" and excluded_words.isdisjoint(range(occ.first, occ.last + 1))
-               for occ in occurrences)
+    return [occ for occ in occurrences if excluded_words.isdisjoint(range(occ.first, occ.last + 1))]
 
 
 def _phrase_index(rules: Sequence[BrandRule]) -> dict[str, list[_Phrase]]:
