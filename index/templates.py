@@ -52,6 +52,11 @@ class IndexNames:
     def brand_health_alias(self) -> str:
         return f"{self.prefix}-brand-health"
 
+    @property
+    def collection_health_alias(self) -> str:
+        """One record per crawl: source, interval, status, counts (index/collection_health.py)."""
+        return f"{self.prefix}-collection-health"
+
 
 def analysis_settings(brand_keywords: list[str]) -> dict:
     """The shared analysis block, with brand names protected from stemming."""
@@ -69,7 +74,7 @@ def mentions_template(names: IndexNames, brand_keywords: list[str]) -> dict:
 
 
 def single_index_body(name: str, brand_keywords: list[str]) -> dict:
-    """Settings and mappings for the alerts and brand-health indices."""
+    """Settings and mappings for the alerts, brand-health and collection-health indices."""
     body = load_mapping_file(name)
     body["settings"]["analysis"] = analysis_settings(brand_keywords)
     body["mappings"]["_meta"] = body.pop("_meta")
@@ -97,7 +102,8 @@ def setup(client: Elasticsearch, names: IndexNames, keywords: list[str]) -> Setu
     report = SetupReport()
     _put_mentions_template(client, names, keywords, report)
     _sync_existing_mention_indices(client, names, report)
-    for mapping, alias in (("alerts", names.alerts_alias), ("brand_health", names.brand_health_alias)):
+    for mapping, alias in (("alerts", names.alerts_alias), ("brand_health", names.brand_health_alias),
+                           ("collection_health", names.collection_health_alias)):
         _ensure_single_index(client, alias, mapping, keywords, report)
     return report
 
