@@ -6,12 +6,13 @@ import hashlib
 import json
 import logging
 from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from index.templates import IndexNames, load_mapping_file
+from index.templates import IndexNames, brand_keywords, load_mapping_file, setup
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,24 @@ def record_file(client: Elasticsearch, names: IndexNames, path: Path, *, refresh
     except ValueError as error:
         raise HealthRecordError(f"{path}: not JSON ({error})") from error
     return record(client, names, health_document(health, str(path)), refresh=refresh)
+
+
+def configured_sink(config) -> Callable[[dict], None]:
+    """A health sink for `spiders.run.run_crawl`: records into the configured cluster, connecting on first use
+    (and setting the indices up when the collection-health index is missing). Raises when Elasticsearch is away."""
+    connected: dict[str, Any] = {}
+
+    def sink(health: dict) -> None:
+        if not connected:
+            from index import cluster
+
+            client, names = cluster.connect(config), cluster.index_names(config)
+            if not client.indices.exists_alias(name=names.collection_health_alias):
+                setup(client, names, brand_keywords(config.brands))
+            connected.update(client=client, names=names)
+        record(connected["client"], connected["names"], health)
+
+    return sink
 
 
 def latest(client: Elasticsearch, names: IndexNames, since: datetime | str, until: datetime | str) -> list[dict]:

@@ -27,16 +27,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_crawl_command(args: argparse.Namespace) -> int:
+    from config import load_config
+    from index.collection_health import configured_sink
     from spiders.run import run_crawl
 
-    summary = run_crawl(args.source, args.start, args.end, args.out, args.base_url, since_watermark=args.since_watermark)
+    # The CLI composes: the crawl's health record goes to the configured cluster's collection-health index.
+    sink = configured_sink(load_config())
+    summary = run_crawl(args.source, args.start, args.end, args.out, args.base_url, since_watermark=args.since_watermark,
+                        health_sink=sink)
     if summary.finish_reason.startswith("skipped"):
         print(f"{summary.source}: {summary.finish_reason}; nothing written to {summary.out}")
         return 0
     dropped = ", ".join(f"{reason} {count}" for reason, count in summary.dropped.items()) or "none"
     print(f"{summary.source}: {summary.items} mentions in {summary.out} "
           f"(collected {summary.collected}; dropped: {dropped}; skipped pages {summary.skipped_pages}; "
-          f"retries {summary.retries}; errors {summary.errors}; watermark {summary.watermark})")
+          f"retries {summary.retries}; errors {summary.errors}; watermark {summary.watermark}); health: {summary.health_file}")
     return 0
 
 

@@ -3,7 +3,8 @@
     python -m spiders.run --source S --start ISO --end ISO --out PATH [--base-url URL] [--since-watermark]
 
 The child process prints its summary as one JSON line on stdout (logs go to stderr) and exits
-non-zero when the crawl failed; when it could not crawl at all, that line is `{"error": message}`. `run_crawl` launches it, for the CLI and for Airflow tasks.
+non-zero when the crawl failed; when it could not crawl at all, that line is `{"error": message}`. `run_crawl` launches it, for the CLI and for Airflow tasks,
+and leaves the crawl's health record (spiders/health.py) next to the feed, whatever the outcome.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import logging
 import os
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, field
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,8 @@ from spiders.feed import (
     DISK_FULL_ERRNOS, RUN_CHARACTERS, FeedWriteError, SortedRuns, canonical_record, disk_error_message, iter_feed, record_text,
     sort_key, write_lines,
 )
+from spiders.health import HealthSink, deliver_pending, health_record, http_status_counts, write_health
+from spiders.sources.base import FAILED_REQUESTS_STAT, REFUSED_STATUSES, SKIPPED_PAGES_STAT
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +57,13 @@ class CrawlSummary:
     retries: int = 0
     errors: int = 0
     watermark: str | None = None
+    kind: str | None = None
+    # Responses by status class (2xx … 5xx), and skipped pages by reason.
+    http_status: dict[str, int] = field(default_factory=dict)
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    # Set by `run_crawl`: the crawl's unique id and its health record's file.
+    crawl_id: str | None = None
+    health_file: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -81,11 +93,12 @@ class SourcePlan:
 
 
 class CrawlFailed(RuntimeError):
-    """The crawl process exited non-zero; carries its summary when it printed one."""
+    """The crawl process exited non-zero; carries its summary when it printed one, and its health record's file."""
 
-    def __init__(self, message: str, summary: CrawlSummary | None = None) -> None:
+    def __init__(self, message: str, summary: CrawlSummary | None = None, health_file: str | None = None) -> None:
         super().__init__(message)
         self.summary = summary
+        self.health_file = health_file
 
 
 # ---------------------------------------------------------------- the parent side
@@ -103,22 +116,71 @@ def run_crawl(
     state_dir: Path | str | None = None,
     settings: dict[str, str] | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    health_sink: HealthSink | None = None,
 ) -> CrawlSummary:
-    """Crawls `source` over [start, end) in a child process writing `out`; raises CrawlFailed on failure."""
+    """Crawls `source` over [start, end) in a child process writing `out`; raises CrawlFailed on failure.
+
+    Either way the crawl's health record is written next to `out` and, with a `health_sink` (the
+    collection-health index), handed to it with any record an earlier crawl left pending; a failing
+    sink is logged and never fails the crawl.
+    """
+    out = Path(out)
+    crawl = CrawlHealth(source, _iso(start), _iso(end), out, health_sink, config_path)
     command = crawl_command(source, start, end, out, base_url, since_watermark, config_path, state_dir, settings)
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-    logger.info("crawling %s over [%s, %s) into %s", source, _iso(start), _iso(end), out)
+    logger.info("crawling %s over [%s, %s) into %s (crawl %s)", source, _iso(start), _iso(end), out, crawl.crawl_id)
     try:
         finished = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout_s, env=environment, check=False)
     except subprocess.TimeoutExpired:
-        raise CrawlFailed(f"crawl of {source!r} over [{_iso(start)}, {_iso(end)}) ran past {timeout_s:.0f} s and was stopped") from None
+        raise crawl.failed(f"crawl of {source!r} over [{_iso(start)}, {_iso(end)}) ran past {timeout_s:.0f} s and was stopped") from None
     summary = _summary_from_stdout(finished.stdout)
     if finished.returncode != 0:
         reason = summary.finish_reason if summary else _error_from_stdout(finished.stdout) or "no summary (see the log above)"
-        raise CrawlFailed(f"crawl of {source!r} over [{_iso(start)}, {_iso(end)}) failed with exit code {finished.returncode}: {reason}", summary)
+        raise crawl.failed(f"crawl of {source!r} over [{_iso(start)}, {_iso(end)}) failed with exit code {finished.returncode}: {reason}", summary)
     if summary is None:
-        raise CrawlFailed(f"crawl of {source!r} printed no summary")
-    return summary
+        raise crawl.failed(f"crawl of {source!r} printed no summary")
+    return crawl.succeeded(summary)
+
+
+class CrawlHealth:
+    """One crawl's identity and clock, and the health record it leaves when it ends (spiders/health.py)."""
+
+    def __init__(self, source: str, start: str, end: str, out: Path, sink: HealthSink | None, config_path: Path | str | None) -> None:
+        self.source, self.start, self.end, self.out, self.sink, self.config_path = source, start, end, out, sink, config_path
+        self.crawl_id = uuid.uuid4().hex
+        self.began = time.monotonic()
+
+    def succeeded(self, summary: CrawlSummary) -> CrawlSummary:
+        return replace(summary, crawl_id=self.crawl_id, health_file=self.leave(summary, None))
+
+    def failed(self, message: str, summary: CrawlSummary | None = None) -> CrawlFailed:
+        if summary is not None:
+            summary = replace(summary, crawl_id=self.crawl_id)
+        return CrawlFailed(message, summary, self.leave(summary, message))
+
+    def leave(self, summary: CrawlSummary | None, error: str | None) -> str | None:
+        """Writes the record next to the feed and hands the folder's pending records to the sink; returns the file."""
+        record = health_record(
+            summary=summary, source=self.source, source_kind=summary.kind if summary and summary.kind else self._kind(),
+            start=self.start, end=self.end, crawl_id=self.crawl_id, duration_s=time.monotonic() - self.began,
+            finished_at=format_utc(datetime.now(timezone.utc)), error=error)
+        try:
+            path = write_health(self.out, record)
+        except OSError as error:
+            logger.error("could not write the health record of crawl %s next to %s: %s (record: %s)", self.crawl_id, self.out, error,
+                         json.dumps(record, ensure_ascii=False, sort_keys=True))
+            return None
+        if self.sink is not None:
+            deliver_pending(self.out.parent, self.sink)
+        recorded = path.with_name(path.name.removesuffix(".pending.json") + ".json")
+        return str(recorded if recorded.exists() else path)
+
+    def _kind(self) -> str | None:
+        """The source's spider kind from the configuration, when the child could not say (None if unreadable)."""
+        try:
+            return load_source_plan(self.source, Path(self.config_path) if self.config_path else None).kind
+        except Exception:  # the configuration may be what failed the crawl; the record is kept without its kind
+            return None
 
 
 def crawl_command(
@@ -231,7 +293,7 @@ def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | Non
             raise FeedWriteError(failure.errno, disk_error_message(out, failure) + f" (the crawl's partial feed {part.path.name})")
         with disk_errors(out), interval_lock(out), IntervalMerge(out.parent, keep_previous=since_watermark, start=start, end=end) as merge:
             collected = merge.add_collected(part.path)
-            summary = _summarize(plan.name, start, end, fetch_start, out, stats, collected)
+            summary = _summarize(plan, start, end, fetch_start, out, stats, collected)
             if not summary["ok"]:
                 return CrawlSummary(**summary)
             if out.exists():
@@ -276,7 +338,7 @@ def _skipped(plan: SourcePlan, start: str, end: str, fetch_start: str, out: Path
     reason = f"skipped: environment variable {', '.join(missing)} not set (credentials of source {plan.name!r})"
     logger.warning("%s: %s", plan.name, reason)
     return CrawlSummary(source=plan.name, start=start, end=end, fetch_start=fetch_start, out=str(out), ok=True,
-                        finish_reason=reason, watermark=watermark)
+                        finish_reason=reason, watermark=watermark, kind=plan.kind, skipped_reasons={"credentials not set": 1})
 
 
 def _fetch_start(watermark: str | None, start: str, end: str) -> str:
@@ -379,16 +441,30 @@ class IntervalMerge:
         self.close()
 
 
-def _summarize(source: str, start: str, end: str, fetch_start: str, out: Path, stats: dict, collected: int) -> dict:
+def _summarize(plan: SourcePlan, start: str, end: str, fetch_start: str, out: Path, stats: dict, collected: int) -> dict:
+    """The crawl's summary from its Scrapy stats; it failed when it did not finish, when the source refused it
+    (HTTP 401/403 outside item pages: credentials refused or access forbidden), or when it met errors and collected nothing."""
     finish_reason = str(stats.get("finish_reason", "did not finish"))
     errors = int(stats.get("log_count/ERROR", 0)) + int(stats.get("log_count/CRITICAL", 0))
-    ok = finish_reason == "finished" and not (collected == 0 and errors > 0)
+    refused = {status: int(stats.get(f"{FAILED_REQUESTS_STAT}/{status}", 0)) for status in sorted(REFUSED_STATUSES)}
+    refused = {status: count for status, count in refused.items() if count}
+    if finish_reason != "finished":
+        ok = False
+    elif refused:
+        ok, finish_reason = False, "refused: " + ", ".join(f"HTTP {status} ×{count}" for status, count in refused.items())
+    elif collected == 0 and errors > 0:
+        ok, finish_reason = False, "finished with errors and no items"
+    else:
+        ok = True
     return {
-        "source": source, "start": start, "end": end, "fetch_start": fetch_start, "out": str(out),
-        "ok": ok, "finish_reason": finish_reason if ok or finish_reason != "finished" else "finished with errors and no items",
+        "source": plan.name, "kind": plan.kind, "start": start, "end": end, "fetch_start": fetch_start, "out": str(out),
+        "ok": ok, "finish_reason": finish_reason,
         "items": 0, "collected": collected,
         "dropped": {key.removeprefix("nabd/dropped/"): value for key, value in sorted(stats.items()) if key.startswith("nabd/dropped/")},
-        "skipped_pages": int(stats.get("nabd/skipped_pages", 0)),
+        "skipped_pages": int(stats.get(SKIPPED_PAGES_STAT, 0)),
+        "skipped_reasons": {key.removeprefix(SKIPPED_PAGES_STAT + "/"): int(value) for key, value in sorted(stats.items())
+                            if key.startswith(SKIPPED_PAGES_STAT + "/")},
+        "http_status": http_status_counts(stats),
         "retries": int(stats.get("retry/count", 0)),
         "errors": errors,
     }

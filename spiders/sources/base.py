@@ -17,6 +17,10 @@ from spiders.cleaning import TimestampError, format_utc, parse_timestamp
 
 SKIPPED_PAGES_STAT = "nabd/skipped_pages"
 FAILED_REQUESTS_STAT = "nabd/failed_requests"
+# HTTP answers that refuse the crawler (credentials refused, access forbidden): the source failed, whatever else came in.
+REFUSED_STATUSES = frozenset({401, 403})
+# HTTP answers that close one item page (a deleted post, a private thread): the page is skipped, the crawl goes on.
+CLOSED_PAGE_STATUSES = frozenset({401, 403, 404, 410})
 # Request meta for API endpoints: their use is governed by the API's terms, not by robots.txt.
 API_META = {"dont_obey_robotstxt": True}
 ERROR_BODY_CHARS = 300
@@ -83,7 +87,6 @@ class MentionSpider(scrapy.Spider):
             crawler.stats.inc_value(SKIPPED_PAGES_STAT)
             crawler.stats.inc_value(f"{SKIPPED_PAGES_STAT}/{reason.split(':')[0]}")
 
-
     def endpoint(self, option: str) -> str:
         """The base address of an endpoint: the run's --base-url, else the option's value, without a trailing /."""
         return (self.base_url or str(self.options[option])).rstrip("/")
@@ -117,10 +120,24 @@ class MentionSpider(scrapy.Spider):
             crawler.stats.inc_value(FAILED_REQUESTS_STAT)
         if failure.check(HttpError):
             response = failure.value.response
+            if crawler is not None:
+                crawler.stats.inc_value(f"{FAILED_REQUESTS_STAT}/{response.status}")
             detail = response.text[:ERROR_BODY_CHARS] if isinstance(response, TextResponse) else ""
             self.logger.error("%s answered HTTP %s: %s", _without_query(request.url), response.status, detail.strip())
         else:
             self.logger.error("request to %s failed: %s", _without_query(request.url), failure.getErrorMessage())
+
+    def item_page_closed(self, failure: Failure) -> bool:
+        """Errback part for one item's page (a post, its comments): a closed or gone page is skipped, not failed.
+
+        Returns True when the failure was such a page (counted under `gone: HTTP <status>`); otherwise
+        it is logged and counted as a failed request, like `request_failed`, and False is returned.
+        """
+        if failure.check(HttpError) and failure.value.response.status in CLOSED_PAGE_STATUSES:
+            self.skip_page(failure.value.response, f"gone: HTTP {failure.value.response.status}")
+            return True
+        self.request_failed(failure)
+        return False
 
     @staticmethod
     def collected_now() -> str:

@@ -124,8 +124,9 @@ class HtmlSpider(MentionSpider):
             yield from self.linked_post_read(listing, published)
 
     def item_page_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        """Errback of a post page: logged as failed, and counted as read for its list page's paging."""
-        self.request_failed(failure)
+        """Errback of a post page: a deleted or closed one is skipped, any other failure logged as failed; either way
+        it counts as read for its list page's paging."""
+        self.item_page_closed(failure)
         listing = failure.request.cb_kwargs.get("listing")
         if listing is not None:
             yield from self.linked_post_read(listing, [])

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from nabd import __version__
 from spiders.items import MentionItem, new_mention
@@ -93,10 +94,14 @@ class RedditSpider(MentionSpider):
         return self.api_request(f"{self.api_base}{path}?{query_string}", self.parse_listing,
                                 {"path": path, "params": params, "query": query, "page": page})
 
-    def api_request(self, url: str, callback: Any, cb_kwargs: dict[str, Any]) -> scrapy.Request:
+    def api_request(self, url: str, callback: Any, cb_kwargs: dict[str, Any], errback: Any = None) -> scrapy.Request:
         headers = {"User-Agent": self.user_agent_header, **({"Authorization": f"bearer {self.token}"} if self.token else {})}
         meta = API_META if self.token else {}
-        return scrapy.Request(url, headers=headers, callback=callback, errback=self.request_failed, meta=meta, cb_kwargs=cb_kwargs)
+        return scrapy.Request(url, headers=headers, callback=callback, errback=errback or self.request_failed, meta=meta, cb_kwargs=cb_kwargs)
+
+    def comments_failed(self, failure: Failure) -> None:
+        """Errback of a post's comment page: a post deleted or closed since it was listed is a skipped page."""
+        self.item_page_closed(failure)
 
     def parse_listing(self, response: Response, path: str, params: dict[str, str], query: str | None, page: int) -> Iterator[MentionItem | scrapy.Request]:
         """The posts of one listing page, their comment pages, and the next page while posts are recent enough."""
@@ -117,7 +122,7 @@ class RedditSpider(MentionSpider):
             yield item
             if self.options.get("include_comments", True) and post.get("num_comments") and moment and self.in_interval(moment):
                 url = f"{self.api_base}{COMMENTS_PATH.format(post_id=post.get('id'))}?{urlencode(COMMENTS_PARAMS)}"
-                yield self.api_request(url, self.parse_comments, {"query": query})
+                yield self.api_request(url, self.parse_comments, {"query": query}, errback=self.comments_failed)
         after = listing.get("after")
         if after and page < self.options.get("max_pages", 5) and not self.older_than_interval(published):
             yield self.listing_request(path, params, query, after, page + 1)

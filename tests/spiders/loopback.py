@@ -146,7 +146,8 @@ LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False"}
 
 def crawl_source(config: Path, name: str, start: str, end: str, out: Path, state: Path, **options: object) -> CrawlSummary:
     """One real crawl of a configured source through the runner's child process, unthrottled on loopback."""
-    return run_crawl(name, start, end, out, config_path=config, state_dir=state, timeout_s=120, settings=LOOPBACK_SETTINGS, **options)
+    settings = {**LOOPBACK_SETTINGS, **options.pop("settings", {})}  # type: ignore[dict-item]
+    return run_crawl(name, start, end, out, config_path=config, state_dir=state, timeout_s=120, settings=settings, **options)
 
 
 def feed_records(path: Path) -> list[dict]:

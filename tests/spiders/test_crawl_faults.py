@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from spiders.demo.site import DemoSite, load_posts
+from spiders.health import HEALTH_FILE
 from spiders.items import mention_id
 from spiders.run import REPO_ROOT, CrawlFailed, crawl_command, run_crawl
 
@@ -36,8 +37,9 @@ def feed_ids(path: Path) -> list[str]:
 
 
 def leftovers(folder: Path, out: Path) -> list[str]:
-    """Files in `folder` other than the feed itself and lock files: temporary or partial files left behind."""
-    return sorted(path.name for path in folder.iterdir() if path.is_file() and path != out and not path.name.endswith(".lock"))
+    """Files in `folder` other than the feed itself, lock files and health records: temporary or partial files left behind."""
+    return sorted(path.name for path in folder.iterdir()
+                  if path.is_file() and path != out and not path.name.endswith(".lock") and not HEALTH_FILE.search(path.name))
 
 
 def crawl(site: DemoSite, out: Path, state: Path, **options: object):

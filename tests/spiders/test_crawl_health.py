@@ -1,0 +1,117 @@
+"""Every crawl leaves a health record; pages legitimately gone are skipped, a source that is down or refuses us fails."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from loopback import LoopbackSite, Reply, config_with_source, crawl_source, feed_records
+from test_html_spider import REVIEW_OPTIONS, THREADS, list_page, thread_page
+
+from spiders.health import HEALTH_FILE, deliver_pending, pending_health_files
+from spiders.run import CrawlFailed
+
+START, END = "2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z"
+SOURCE = "forum:telecom_eg"
+FAST_FAILURE = {"RETRY_TIMES": "1", "RETRY_AFTER_DEFAULT": "0"}
+
+
+def health_files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.iterdir() if HEALTH_FILE.search(path.name))
+
+
+def only_health(folder: Path) -> dict:
+    (path,) = health_files(folder)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def review_site(routes: dict, folder: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("NABD_PSEUDONYM_KEY", "health-test-key")
+    site = LoopbackSite(routes)
+    source = {"name": SOURCE, "kind": "html", "options": {"list_url": site.base_url + "/reviews", **REVIEW_OPTIONS}}
+    return site, config_with_source(folder / "config", source)
+
+
+def test_a_deleted_and_a_gone_thread_are_skipped_pages_and_the_crawl_is_ok(tmp_path, monkeypatch) -> None:
+    routes: dict = {"/reviews": list_page(THREADS[:4], 1, None), "/reviews/5501": thread_page(THREADS[0]),
+                    "/reviews/5498": thread_page(THREADS[1]), "/reviews/5472": Reply("gone", status=410, content_type="text/plain")}
+    # /reviews/5490 is not routed: the loopback site answers 404, as a forum does for a deleted thread.
+    site, config = review_site(routes, tmp_path, monkeypatch)
+    with site:
+        summary = crawl_source(config, SOURCE, START, END, tmp_path / "raw" / "week.jsonl", tmp_path / "state")
+    assert summary.ok and summary.items == 2 and summary.errors == 0
+    assert summary.skipped_pages == 2 and summary.skipped_reasons == {"gone": 2}
+    health = only_health(tmp_path / "raw")
+    assert health["status"] == "ok" and health["items"] == health["collected"] == 2
+    assert (health["pages_skipped"], health["skipped_reasons"], health["errors"], health["error"]) == (2, ["gone"], 0, None)
+    assert health["http_status"] == {"2xx": 3, "3xx": 0, "4xx": 2, "5xx": 0}
+    assert (health["source"], health["source_kind"], health["interval_start"], health["interval_end"]) == (SOURCE, "html", START, END)
+    assert health["crawl_id"] == summary.crawl_id and len(summary.crawl_id) == 32 and health["duration_s"] > 0
+    assert summary.health_file == str(health_files(tmp_path / "raw")[0]) and summary.health_file.endswith(".pending.json")
+
+
+def test_an_interval_whose_only_post_was_deleted_is_empty_not_failed(tmp_path, monkeypatch) -> None:
+    site, config = review_site({"/reviews": list_page(THREADS[2:3], 1, None)}, tmp_path, monkeypatch)
+    with site:
+        summary = crawl_source(config, SOURCE, START, END, tmp_path / "raw" / "week.jsonl", tmp_path / "state")
+    assert summary.ok and summary.items == 0 and summary.skipped_reasons == {"gone": 1}
+    assert feed_records(tmp_path / "raw" / "week.jsonl") == []
+    health = only_health(tmp_path / "raw")
+    assert (health["status"], health["pages_skipped"], health["error"]) == ("empty", 1, None)
+
+
+def test_a_source_that_is_down_fails_the_crawl_and_its_health_record_says_why(tmp_path, monkeypatch) -> None:
+    unavailable = Reply("maintenance", status=503, content_type="text/plain")
+    site, config = review_site({"/reviews": unavailable}, tmp_path, monkeypatch)
+    with site, pytest.raises(CrawlFailed, match="exit code 1") as failure:
+        crawl_source(config, SOURCE, START, END, tmp_path / "raw" / "week.jsonl", tmp_path / "state", settings=FAST_FAILURE)
+    health = only_health(tmp_path / "raw")
+    assert health["status"] == "failed" and health["http_status"]["5xx"] == 2, "the request and its one retry"
+    assert "finished with errors and no items" in health["error"] and health["retries"] == 1 and health["errors"] >= 1
+    assert failure.value.health_file == str(health_files(tmp_path / "raw")[0])
+    assert not (tmp_path / "raw" / "week.jsonl").exists()
+
+
+def test_a_site_that_starts_refusing_the_crawler_fails_it_even_with_posts_collected(tmp_path, monkeypatch) -> None:
+    routes: dict = {"/reviews": list_page(THREADS[:1], 1, 2), "/reviews/5501": thread_page(THREADS[0]),
+                    "/reviews?page=2": Reply("forbidden", status=403, content_type="text/plain")}
+    site, config = review_site(routes, tmp_path, monkeypatch)
+    with site, pytest.raises(CrawlFailed, match=r"refused: HTTP 403 ×1"):
+        crawl_source(config, SOURCE, START, END, tmp_path / "raw" / "week.jsonl", tmp_path / "state")
+    health = only_health(tmp_path / "raw")
+    assert (health["status"], health["collected"], health["http_status"]["4xx"]) == ("failed", 1, 1)
+    assert not (tmp_path / "raw" / "week.jsonl").exists(), "a failed crawl replaces nothing"
+
+
+def test_a_crawl_that_cannot_start_still_leaves_a_failed_record(tmp_path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = config_with_source(tmp_path / "config", {"name": "demo", "kind": "demo"})
+    with pytest.raises(CrawlFailed, match="not before"):
+        crawl_source(config, "demo", END, START, tmp_path / "raw" / "bad.jsonl", tmp_path / "state", base_url=f"http://127.0.0.1:{port}")
+    health = only_health(tmp_path / "raw")
+    assert (health["status"], health["source_kind"], health["finish_reason"]) == ("failed", "demo", "no summary")
+    assert "is not before" in health["error"]
+
+
+def test_a_sink_that_fails_keeps_the_record_pending_until_a_later_crawl_delivers_it(tmp_path, monkeypatch) -> None:
+    site, config = review_site({"/reviews": list_page(THREADS[:1], 1, None), "/reviews/5501": thread_page(THREADS[0])},
+                               tmp_path, monkeypatch)
+    received: list[dict] = []
+
+    def away(record: dict) -> None:
+        raise ConnectionError("Elasticsearch is not reachable")
+
+    out = tmp_path / "raw" / "week.jsonl"
+    with site:
+        first = crawl_source(config, SOURCE, START, END, out, tmp_path / "state", health_sink=away)
+        assert first.ok and first.health_file.endswith(".pending.json")
+        assert len(pending_health_files(out.parent)) == 1
+        second = crawl_source(config, SOURCE, START, END, out, tmp_path / "state", health_sink=received.append)
+    assert {record["crawl_id"] for record in received} == {first.crawl_id, second.crawl_id}
+    assert pending_health_files(out.parent) == [] and len(health_files(out.parent)) == 2
+    assert not second.health_file.endswith(".pending.json")
+    assert deliver_pending(out.parent, received.append) == (0, 0), "nothing is delivered twice"
