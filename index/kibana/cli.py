@@ -12,7 +12,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "kibana", help="import the analysts' Kibana assets (data views, searches, dashboards)",
         description="nabd ships Kibana saved objects for analysts: data views on the mentions and alerts "
                     "indices with Arabic/English field names, saved searches, Lens visualizations, and the "
-                    "'Brand health' and 'Alerts' dashboards.")
+                    "'Brand health', 'Complaints', 'Competitors', 'Operations' and 'Alerts' dashboards.")
     actions = kibana.add_subparsers(dest="kibana_action", metavar="ACTION", required=True)
     load = actions.add_parser(
         "import", help="import the saved objects with Kibana's saved-objects import API",
@@ -29,7 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load.add_argument("--ca-certs", type=Path, help="CA bundle to verify Kibana's TLS certificate")
     load.add_argument("--index-prefix", default="nabd",
                       help="the deployment's index prefix, when not `nabd` (data views follow it)")
-    load.add_argument("--file", type=Path, help="import this NDJSON instead of the one nabd ships")
+    source = load.add_mutually_exclusive_group()
+    source.add_argument("--file", type=Path, help="import this NDJSON instead of the one nabd ships")
+    source.add_argument("--config-dir", type=Path,
+                        help="render the objects for this configuration's brands.yaml (who is compared with whom in "
+                             "share of voice and the Competitors dashboard) instead of the shipped demo brands")
     load.add_argument("--no-overwrite", action="store_true",
                       help="keep objects that already exist in Kibana (they are reported as conflicts)")
     load.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for Kibana (default 30)")
@@ -50,12 +54,17 @@ def run_kibana_import(args: argparse.Namespace) -> int:
     password = os.environ.get(args.password_env) if args.username else None
     if args.ca_certs and not args.ca_certs.is_file():
         raise ValueError(f"--ca-certs {args.ca_certs}: no such file")
-    path = args.file or NDJSON_PATH
-    try:
-        ndjson = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ValueError(f"cannot read the saved objects at {path}: {error.strerror}") from error
-    ndjson = with_index_prefix(ndjson, args.index_prefix)
+    if args.config_dir:
+        from index.kibana.assets import brand_groups, render_ndjson, saved_objects
+
+        ndjson = render_ndjson(saved_objects(args.index_prefix, brand_groups(args.config_dir)))
+    else:
+        path = args.file or NDJSON_PATH
+        try:
+            ndjson = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ValueError(f"cannot read the saved objects at {path}: {error.strerror}") from error
+        ndjson = with_index_prefix(ndjson, args.index_prefix)
     target = KibanaTarget(url=args.url, space=args.space, username=args.username, password=password,
                           api_key=api_key, ca_certs=str(args.ca_certs) if args.ca_certs else None,
                           timeout_s=args.timeout)

@@ -1,21 +1,28 @@
-"""Checks saved objects against nabd's index mappings: references resolve, fields exist, aggregations work.
+"""Checks saved objects without a Kibana: references resolve, fields exist and aggregate, every KQL query
+parses, no panel's own filter contradicts its dashboard's pickers, and sentiment keeps its colours.
 
 Pure functions over parsed saved objects, so the shipped NDJSON can be checked without a Kibana.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from dataclasses import dataclass
 
+from index.kibana.kql import KqlSyntaxError, query_fields
 from index.templates import load_mapping_file
 
 # Field types Elasticsearch can aggregate and sort on (doc values); `text` is not one of them.
 AGGREGATABLE = {"keyword", "constant_keyword", "long", "integer", "short", "byte", "double", "float", "half_float",
                 "scaled_float", "unsigned_long", "date", "date_nanos", "boolean", "ip"}
 RECORDS = "___records___"
-VIEW_MAPPINGS = {"mentions": "mentions", "alerts": "alerts", "brand-health": "brand_health"}
+VIEW_MAPPINGS = {"mentions": "mentions", "alerts": "alerts", "brand-health": "brand_health",
+                 "collection-health": "collection_health"}
+SENTIMENT_FIELDS = {"nlp.sentiment", "nlp.brand_sentiment", "brands.sentiment", "brand_sentiment"}
+# The colours every chart split by sentiment must use (the report's, nabd/report/charts.py).
+SENTIMENT_COLOURS = {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}
 
 
 @dataclass(frozen=True)
@@ -76,13 +83,13 @@ def script_fields(source: str) -> set[str]:
     return set(_SCRIPT_FIELD.findall(source))
 
 
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
-_FIELD = re.compile(r"(?<![\w.@*])([A-Za-z_@][\w.@]*)\s*:")
-
-
 def kql_fields(query: str) -> set[str]:
-    """Field names a KQL query names (`nlp.sentiment:negative and not nlp.spam:true`)."""
-    return set(_FIELD.findall(_QUOTED.sub('""', query or "")))
+    """Field names a KQL query names (`nlp.sentiment:negative and not nlp.spam:true`); none when it does not
+    parse (`kql_problems` reports that)."""
+    try:
+        return query_fields(query or "")
+    except KqlSyntaxError:
+        return set()
 
 
 def _reference(obj: dict, name: str) -> dict | None:
@@ -109,6 +116,7 @@ def field_uses(obj: dict) -> list[FieldUse]:
         uses += [FieldUse(view, name, False, f"{where} columns") for name in attributes.get("columns", [])]
         uses += [FieldUse(view, name, True, f"{where} sort") for name, _ in attributes.get("sort", [])]
         uses += [FieldUse(view, name, False, f"{where} query") for name in kql_fields(source["query"]["query"])]
+        uses += [FieldUse(view, name, False, f"{where} filter") for name in filter_fields(source.get("filter", []))]
     elif kind == "lens":
         uses += _lens_uses(obj, where)
     elif kind == "dashboard":
@@ -126,6 +134,7 @@ def _lens_uses(obj: dict, where: str) -> list[FieldUse]:
     for layer_id, layer in state["datasourceStates"]["formBased"]["layers"].items():
         view = (_reference(obj, f"indexpattern-datasource-layer-{layer_id}") or {}).get("id", "?")
         uses += [FieldUse(view, name, False, f"{where} query") for name in kql_fields(state["query"]["query"])]
+        uses += [FieldUse(view, name, False, f"{where} filter") for name in filter_fields(state.get("filters", []))]
         for column_id, column in layer["columns"].items():
             if column.get("sourceField") and column["sourceField"] != RECORDS:
                 uses.append(FieldUse(view, column["sourceField"], True, f"{where} column {column_id}"))
@@ -172,6 +181,11 @@ def _request_fields(node) -> list[tuple[str, bool]]:
     return found
 
 
+def _pattern_matches(field: str, known: dict[str, str]) -> bool:
+    """A KQL field pattern (`nlp.scores.*`) that names at least one field of the mapping."""
+    return "*" in field and any(fnmatch.fnmatchcase(name, field) for name in known)
+
+
 def field_problems(objects: list[dict]) -> list[str]:
     """Fields that do not exist in the data view's index, or that are aggregated but cannot be."""
     fields = view_fields(objects)
@@ -181,9 +195,9 @@ def field_problems(objects: list[dict]) -> list[str]:
             known = fields.get(use.view)
             if known is None:
                 problems.append(f"{use.where}: uses data view {use.view!r}, which is not in the file")
-            elif use.field not in known:
+            elif use.field not in known and not _pattern_matches(use.field, known):
                 problems.append(f"{use.where}: field {use.field!r} is not in the {use.view} mapping")
-            elif use.aggregated and known[use.field] not in AGGREGATABLE:
+            elif use.aggregated and known.get(use.field, "keyword") not in AGGREGATABLE:
                 problems.append(f"{use.where}: field {use.field!r} is aggregated or sorted on, but its type "
                                 f"{known[use.field]!r} is not aggregatable")
     return problems
@@ -219,3 +233,177 @@ def reference_problems(objects: list[dict]) -> list[str]:
         problems += [f"{where}: reference {ref['name']!r} points at {ref['type']} {ref['id']!r}, not in the file"
                      for ref in obj.get("references", []) if (ref["type"], ref["id"]) not in present]
     return problems
+
+
+# --- KQL -----------------------------------------------------------------------------------------------
+
+
+def _search_source(obj: dict) -> dict:
+    meta = obj["attributes"].get("kibanaSavedObjectMeta", {})
+    return json.loads(meta.get("searchSourceJSON") or "{}")
+
+
+def kql_queries(obj: dict) -> list[tuple[str, str]]:
+    """(where, query) for every KQL query an object holds: its search bar query, a Lens chart's query and
+    each Lens column's filter."""
+    where = f"{obj['type']} {obj['id']}"
+    found = []
+    query = _search_source(obj).get("query", {})
+    if query.get("language") == "kuery":
+        found.append((f"{where} query", query.get("query", "")))
+    if obj["type"] == "lens":
+        state = obj["attributes"]["state"]
+        if state["query"].get("language") == "kuery":
+            found.append((f"{where} query", state["query"]["query"]))
+        for layer in state["datasourceStates"]["formBased"]["layers"].values():
+            for column_id, column in layer["columns"].items():
+                if column.get("filter", {}).get("language") == "kuery":
+                    found.append((f"{where} column {column_id} filter", column["filter"]["query"]))
+    return found
+
+
+def kql_problems(objects: list[dict]) -> list[str]:
+    """Every KQL query that Kibana would refuse, with the character position of the error."""
+    problems = []
+    for obj in objects:
+        for where, query in kql_queries(obj):
+            try:
+                query_fields(query)
+            except KqlSyntaxError as error:
+                problems.append(f"{where}: {error}")
+    return problems
+
+
+def filter_fields(filters: list[dict]) -> set[str]:
+    """The fields Kibana filter pills name (`meta.key`, and the fields of their query DSL)."""
+    fields = set()
+    for pill in filters or []:
+        if pill.get("meta", {}).get("key"):
+            fields.add(pill["meta"]["key"])
+        fields |= {name for name, _ in _request_fields(pill.get("query", {}))}
+    return fields
+
+
+# --- panels against their dashboard's controls ---------------------------------------------------------
+
+
+def _objects_by_ref(objects: list[dict]) -> dict[tuple[str, str], dict]:
+    return {(obj["type"], obj["id"]): obj for obj in objects}
+
+
+def uses_dashboard_context(obj: dict) -> bool:
+    """False for a Vega chart that leaves the dashboard's query, filters and pickers out on purpose."""
+    if obj["type"] != "visualization":
+        return True
+    return "%dashboard_context-" in json.loads(obj["attributes"]["visState"])["params"]["spec"]
+
+
+def pinned_fields(obj: dict) -> set[str]:
+    """The fields a panel restricts by itself: its KQL queries and filters (a Vega chart: its request's query)."""
+    if obj["type"] == "visualization" and json.loads(obj["attributes"]["visState"]).get("type") == "vega":
+        query = json.loads(json.loads(obj["attributes"]["visState"])["params"]["spec"])["data"]["url"]
+        return {name for name, _ in _request_fields(query.get("body", {}).get("query", {}))}
+    fields = set()
+    for _, query in kql_queries(obj):
+        fields |= kql_fields(query)
+    fields |= filter_fields(_search_source(obj).get("filter", []))
+    if obj["type"] == "lens":
+        fields |= filter_fields(obj["attributes"]["state"].get("filters", []))
+    return fields
+
+
+def control_fields(dashboard: dict) -> dict[str, str]:
+    """field → control id for a dashboard's option-list pickers."""
+    controls = json.loads(dashboard["attributes"].get("controlGroupInput", {}).get("panelsJSON", "{}"))
+    return {control["explicitInput"]["fieldName"]: control_id for control_id, control in controls.items()}
+
+
+def control_problems(objects: list[dict]) -> list[str]:
+    """Panels whose own filter names a field the dashboard's pickers filter too: the picker would narrow (or
+    empty) the panel behind its back, unless the panel ignores the dashboard's filters on purpose."""
+    by_ref = _objects_by_ref(objects)
+    problems = []
+    for dashboard in (obj for obj in objects if obj["type"] == "dashboard"):
+        controls = control_fields(dashboard)
+        for ref in dashboard["references"]:
+            target = by_ref.get((ref["type"], ref["id"]))
+            if ref["name"].startswith("controlGroup_") or target is None or not uses_dashboard_context(target):
+                continue
+            for field in sorted(pinned_fields(target) & set(controls)):
+                problems.append(f"dashboard {dashboard['id']} panel {ref['name'].split(':')[0]}: {target['type']} "
+                                f"{target['id']} filters on {field!r}, which the dashboard's {controls[field]!r} "
+                                "picker also filters (pin it only in a panel that ignores the dashboard's filters)")
+    return problems
+
+
+# --- sentiment colours ----------------------------------------------------------------------------------
+
+
+def _sentiment_named(query: str) -> str | None:
+    words = set(re.findall(r"[a-z]+", query or ""))
+    named = [s for s in SENTIMENT_COLOURS if s in words]
+    return named[0] if len(named) == 1 else None
+
+
+def _lens_colour_problems(obj: dict, where: str) -> list[str]:
+    state = obj["attributes"]["state"]
+    colours = {config["forAccessor"]: config.get("color")
+               for layer in state["visualization"].get("layers", []) for config in layer.get("yConfig", [])}
+    problems = []
+    for layer in state["datasourceStates"]["formBased"]["layers"].values():
+        for column_id, column in layer["columns"].items():
+            if column.get("isBucketed") and column.get("sourceField") in SENTIMENT_FIELDS:
+                problems.append(f"{where} column {column_id}: splits by {column['sourceField']!r}, which Lens "
+                                "colours by palette order; use a Vega chart with the fixed sentiment scale")
+            sentiment = _sentiment_named(column.get("filter", {}).get("query", "")) \
+                if kql_fields(column.get("filter", {}).get("query", "")) & SENTIMENT_FIELDS else None
+            if sentiment and colours.get(column_id) != SENTIMENT_COLOURS[sentiment]:
+                problems.append(f"{where} column {column_id}: counts {sentiment} mentions in colour "
+                                f"{colours.get(column_id)!r}, not {SENTIMENT_COLOURS[sentiment]}")
+    return problems
+
+
+def _colour_encodings(node) -> list[dict]:
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("color", "fill", "stroke") and isinstance(value, dict) and "field" in value:
+                found.append(value)
+            else:
+                found += _colour_encodings(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _colour_encodings(item)
+    return found
+
+
+def _vega_colour_problems(obj: dict, where: str) -> list[str]:
+    spec = json.loads(json.loads(obj["attributes"]["visState"])["params"]["spec"])
+    problems = []
+    for encoding in _colour_encodings({key: value for key, value in spec.items() if key != "data"}):
+        if encoding["field"] not in SENTIMENT_FIELDS | {"sentiment"}:
+            continue
+        scale = encoding.get("scale", {})
+        pairs = dict(zip(scale.get("domain", []), scale.get("range", [])))
+        if pairs != SENTIMENT_COLOURS:
+            problems.append(f"{where}: colours {encoding['field']!r} with {pairs or 'the default palette'}, "
+                            f"not the fixed sentiment colours {SENTIMENT_COLOURS}")
+    return problems
+
+
+def colour_problems(objects: list[dict]) -> list[str]:
+    """Charts that split by sentiment without the fixed colours (negative red, neutral grey, positive green)."""
+    problems = []
+    for obj in objects:
+        where = f"{obj['type']} {obj['id']}"
+        if obj["type"] == "lens":
+            problems += _lens_colour_problems(obj, where)
+        elif obj["type"] == "visualization" and json.loads(obj["attributes"]["visState"]).get("type") == "vega":
+            problems += _vega_colour_problems(obj, where)
+    return problems
+
+
+def all_problems(objects: list[dict]) -> list[str]:
+    """Every check of this module over a set of saved objects."""
+    return (reference_problems(objects) + field_problems(objects) + kql_problems(objects)
+            + control_problems(objects) + colour_problems(objects))

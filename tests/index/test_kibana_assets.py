@@ -9,7 +9,7 @@ import pytest
 
 from index.kibana import assets
 from index.kibana.importer import with_index_prefix
-from index.kibana.validate import (AGGREGATABLE, field_problems, field_uses, index_fields, kql_fields,
+from index.kibana.validate import (AGGREGATABLE, all_problems, field_problems, field_uses, index_fields, kql_fields,
                                    named_references, reference_problems, runtime_fields, script_fields, view_fields)
 
 IMPORTABLE_TYPES = {"index-pattern", "search", "lens", "visualization", "dashboard"}
@@ -31,7 +31,7 @@ def test_the_committed_ndjson_is_exactly_what_the_generator_writes():
 
 
 def test_every_line_is_one_saved_object_kibana_imports_with_a_unique_id(shipped):
-    assert len(shipped) == len(assets.NDJSON_PATH.read_text(encoding="utf-8").splitlines()) == 16
+    assert len(shipped) == len(assets.NDJSON_PATH.read_text(encoding="utf-8").splitlines()) == 40
     assert {obj["type"] for obj in shipped} == IMPORTABLE_TYPES
     assert len({(obj["type"], obj["id"]) for obj in shipped}) == len(shipped)
     for obj in shipped:
@@ -44,8 +44,19 @@ def test_the_objects_the_issue_asks_for_are_all_there(shipped):
     titles = {obj["attributes"]["title"] for obj in shipped}
     for english in ("Negative mentions", "Complaints by topic", "Churn intent", "Sarcasm", "Volume by sentiment",
                     "Net sentiment", "Complaint topics", "Share of voice", "Most engaged negative posts",
-                    "Brand health", "Alerts"):
+                    "Brand health", "Alerts",
+                    # issue 20: the analyst's desk
+                    "Net sentiment over time", "Complaint rate over time", "Complaint topics over time",
+                    "Top sources", "Top authors by reach", "Dialect mix", "App rating trend",
+                    "Complaints", "Complaint topics × time", "Complaints with evidence", "Advocacy",
+                    "Complaint rate vs previous period", "Competitors", "Brand vs competitors",
+                    "Complaint topics per brand", "Operations", "Collection health per source",
+                    "Collection runs by status", "Mentions excluded as spam", "Model version over time"):
         assert any(title.endswith(f"/ {english}") for title in titles), english
+
+
+def test_every_shipped_object_passes_every_check_without_a_kibana(shipped):
+    assert all_problems(shipped) == []
 
 
 def test_the_data_views_point_at_the_aliases_with_a_date_time_field_and_arabic_labels(shipped):
@@ -70,8 +81,10 @@ def test_every_name_an_object_uses_has_its_reference(shipped):
     assert named_references(dashboard) >= {"net:panel_net", "negative:panel_negative",
                                            "controlGroup_brand:optionsListDataView"}
     assert {ref["id"] for ref in dashboard["references"]} == {
-        "nabd-vega-net-sentiment", "nabd-lens-volume-by-sentiment", "nabd-lens-complaint-topics",
-        "nabd-lens-share-of-voice", "nabd-search-top-negative", "nabd-mentions"}
+        "nabd-vega-volume-by-sentiment", "nabd-vega-net-sentiment", "nabd-vega-net-sentiment-over-time",
+        "nabd-vega-complaint-rate", "nabd-lens-topics-over-time", "nabd-lens-complaint-topics",
+        "nabd-lens-top-sources", "nabd-lens-top-authors", "nabd-vega-share-of-voice", "nabd-lens-dialect-mix",
+        "nabd-lens-rating-trend", "nabd-search-top-negative", "nabd-mentions"}
 
 
 def test_every_field_any_object_uses_exists_and_is_aggregatable_where_aggregated(shipped):
@@ -101,10 +114,10 @@ def test_aggregating_on_the_analyzed_text_is_reported(shipped):
 
 
 def test_a_dangling_reference_is_reported(shipped):
-    broken = [obj for obj in copy.deepcopy(shipped) if obj["id"] != "nabd-lens-share-of-voice"]
+    broken = [obj for obj in copy.deepcopy(shipped) if obj["id"] != "nabd-lens-top-authors"]
     assert reference_problems(broken) == [
-        "dashboard nabd-dashboard-brand-health: reference 'voice:panel_voice' points at lens "
-        "'nabd-lens-share-of-voice', not in the file"]
+        "dashboard nabd-dashboard-brand-health: reference 'authors:panel_authors' points at lens "
+        "'nabd-lens-top-authors', not in the file"]
 
 
 def test_kql_field_names_are_found_outside_quoted_values():
@@ -119,7 +132,8 @@ def test_every_aggregated_lens_column_uses_keyword_numeric_date_or_boolean_field
                   for obj in shipped if obj["type"] == "lens" and obj["references"][0]["id"] == "nabd-mentions"
                   for layer in obj["attributes"]["state"]["datasourceStates"]["formBased"]["layers"].values()
                   for column in layer["columns"].values() if column.get("sourceField", "___records___") != "___records___"}
-    assert aggregated == {"@timestamp", "brand_sentiment", "nlp.topics", "brands.id"}
+    assert aggregated == {"@timestamp", "nlp.topics", "brands.id", "source", "author.id", "author.followers",
+                          "engagement.total", "nlp.dialect", "rating", "nlp.spam_reason", "nlp.model.version"}
     assert {mentions[field] for field in aggregated} <= AGGREGATABLE
 
 
@@ -129,9 +143,10 @@ def test_brand_sentiment_is_each_brands_own_with_the_posts_sentiment_for_old_men
     assert script == assets.BRAND_SENTIMENT_SCRIPT
     assert script_fields(script) == {"nlp.brand_sentiment", "nlp.sentiment", "brands.id"}
     assert "emit(pair)" in script and "emit(brand + ':' + sentiment)" in script
-    volume = by_id(shipped, "nabd-lens-volume-by-sentiment")
-    columns = volume["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]["volume"]["columns"]
-    assert columns["volume-sentiment"]["sourceField"] == "brand_sentiment"
+    volume = assets.vega_spec(by_id(shipped, "nabd-vega-volume-by-sentiment"))
+    assert volume["data"]["url"]["body"]["aggs"]["over_time"]["aggs"] == {
+        "pairs": {"terms": {"field": "brand_sentiment", "size": 60}}}
+    assert volume["encoding"]["row"]["field"] == "brand"
 
 
 def test_net_sentiment_is_computed_per_brand_from_each_brands_own_sentiment(shipped):
@@ -173,8 +188,10 @@ def test_another_index_prefix_changes_only_the_data_view_patterns_and_the_vega_i
     rewritten = [json.loads(line) for line in with_index_prefix(assets.render_ndjson(), "acme").splitlines()]
     original = assets.saved_objects()
     assert {o["id"]: o["attributes"]["title"] for o in rewritten if o["type"] == "index-pattern"} == {
-        "nabd-mentions": "acme-mentions", "nabd-alerts": "acme-alerts"}
-    assert assets.vega_spec(by_id(rewritten, "nabd-vega-net-sentiment"))["data"]["url"]["index"] == "acme-mentions"
+        "nabd-mentions": "acme-mentions", "nabd-alerts": "acme-alerts",
+        "nabd-collection-health": "acme-collection-health"}
+    assert {assets.vega_spec(o)["data"]["url"]["index"] for o in rewritten if o["type"] == "visualization"} == {
+        "acme-mentions"}
     assert [o for o in rewritten if o["type"] not in ("index-pattern", "visualization")] == [
         o for o in original if o["type"] not in ("index-pattern", "visualization")]
     assert assets.saved_objects("acme") == rewritten

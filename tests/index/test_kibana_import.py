@@ -112,7 +112,7 @@ def kibana():
 def test_import_posts_the_shipped_ndjson_as_a_multipart_file_with_the_xsrf_header(kibana, capsys):
     url, server = kibana()
     assert main(["kibana", "import", "--url", url]) == 0
-    assert capsys.readouterr().out.splitlines() == [f"imported 16 of 16 saved objects into Kibana at {url}"]
+    assert capsys.readouterr().out.splitlines() == [f"imported 40 of 40 saved objects into Kibana at {url}"]
     (request,) = server.requests
     assert request["path"] == "/api/saved_objects/_import?overwrite=true"
     assert request["headers"]["kbn-xsrf"]
@@ -127,7 +127,7 @@ def test_a_space_and_a_password_from_the_environment_are_used(kibana, monkeypatc
     monkeypatch.setenv("NABD_KIBANA_PASSWORD", "كلمة-سر")
     assert main(["kibana", "import", "--url", url + "/", "--space", "cx-team", "--username", "analyst"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"imported 16 of 16 saved objects into Kibana at {url}/ (space cx-team)")
+    assert out.startswith(f"imported 40 of 40 saved objects into Kibana at {url}/ (space cx-team)")
     assert "كلمة-سر" not in out
     assert server.requests[0]["path"] == "/s/cx-team/api/saved_objects/_import?overwrite=true"
 
@@ -180,7 +180,28 @@ def test_the_index_prefix_option_points_the_data_views_at_that_deployments_alias
     assert main(["kibana", "import", "--url", url, "--index-prefix", "acme"]) == 0
     sent = [json.loads(line) for line in server.requests[0]["file"].decode("utf-8").splitlines()]
     assert sorted(o["attributes"]["title"] for o in sent if o["type"] == "index-pattern") == [
-        "acme-alerts", "acme-mentions"]
+        "acme-alerts", "acme-collection-health", "acme-mentions"]
+
+
+def test_with_a_config_dir_the_comparisons_follow_that_deployments_brands(kibana, tmp_path):
+    """Share of voice and the competitor charts are pinned to the brands.yaml of the deployment imported for."""
+    import shutil
+
+    from index.kibana.assets import REPOSITORY_CONFIG, vega_spec
+
+    config = tmp_path / "config"
+    shutil.copytree(REPOSITORY_CONFIG, config)
+    brands = (config / "brands.yaml").read_text(encoding="utf-8")
+    (config / "brands.yaml").write_text(brands.replace("    competitors: [najm]\n", ""), encoding="utf-8")
+    url, server = kibana()
+    assert main(["kibana", "import", "--url", url, "--config-dir", str(config), "--index-prefix", "acme"]) == 0
+    sent = {o["id"]: o for o in map(json.loads, server.requests[0]["file"].decode("utf-8").splitlines())}
+    voice = vega_spec(sent["nabd-vega-share-of-voice"])
+    assert voice["data"]["url"]["index"] == "acme-mentions"
+    assert voice["data"]["url"]["body"]["aggs"]["voice"]["filters"]["filters"] == {}
+    shipped = {o["id"]: o for o in map(json.loads, NDJSON_PATH.read_text(encoding="utf-8").splitlines())}
+    assert set(vega_spec(shipped["nabd-vega-share-of-voice"])["data"]["url"]["body"]["aggs"]["voice"]["filters"][
+        "filters"]) == {"sahm|sahm", "sahm|najm"}
 
 
 def test_a_missing_url_or_empty_api_key_variable_is_a_plain_error(monkeypatch, capsys):
