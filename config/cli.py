@@ -50,6 +50,8 @@ def summary(config: Config) -> list[str]:
         "signals: " + ", ".join(signal.id for signal in config.signals),
         f"alert rules ({len(config.alert_rules)}): "
         + ", ".join(f"{rule.id} -> {rule.brand}" for rule in config.alert_rules),
+        f"collection rules ({len(config.collection_rules)}): "
+        + ", ".join(f"{rule.id} -> {', '.join(rule.sources) or 'every enabled source'}" for rule in config.collection_rules),
         f"elasticsearch: {config.settings.elasticsearch_url() or 'local server managed by nabd'}",
     ]
     return lines + [f"warning: {warning}" for warning in _unset_secrets(config)]
@@ -69,7 +71,7 @@ def _unset_secrets(config: Config) -> list[str]:
         for name in source.credentials_env:
             if secret(name) is None:
                 warnings.append(f"{name} is not set; enabled source {source.name!r} needs it")
-    for rule in config.alert_rules:
+    for rule in [*config.alert_rules, *config.collection_rules]:
         for channel in rule.channels:
             if rule.enabled and channel.url_env and secret(channel.url_env) is None:
                 warnings.append(f"{channel.url_env} is not set; alert rule {rule.id!r} posts to it")

@@ -11,7 +11,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from config.errors import ConfigError, from_validation_error
-from config.models import AlertRule, AlertsFile, Brand, BrandsFile, Topic, TopicsFile
+from config.models import AlertRule, AlertsFile, Brand, BrandsFile, CollectionRule, Topic, TopicsFile
 from config.reading import display_path, read_mapping
 from config.references import ConfigFiles, reference_problems, signal_problems, topic_problems
 from config.settings import REPO_ROOT, Settings
@@ -34,6 +34,7 @@ class Config(ConfigModel):
     signals: list[Topic]
     alert_rules: list[AlertRule]
     settings: Settings
+    collection_rules: list[CollectionRule] = []
 
     def brand(self, brand_id: str) -> Brand:
         """The brand with this id, or a ConfigError naming it."""
@@ -77,9 +78,10 @@ def load_config(config_dir: str | Path | None = None) -> Config:
         directory, _validated(directory / "sources.yaml", SourcesFile, "the key 'sources'").sources, settings
     )
     topics = _validated(directory / "topics.yaml", TopicsFile, "the keys 'topics' and 'signals'")
-    rules = _validated(directory / "alerts.yaml", AlertsFile, "the key 'alert_rules'").alert_rules
+    alerts = _validated(directory / "alerts.yaml", AlertsFile, "the key 'alert_rules'")
+    rules = alerts.alert_rules
     files = ConfigFiles.in_directory(directory)
-    problems = reference_problems(files, brands, sources, topics, rules, settings)
+    problems = reference_problems(files, brands, sources, topics, rules, settings, alerts.collection_rules)
     if problems:
         raise ConfigError("\n".join(problems))
     log.debug("loaded configuration from %s", directory)
@@ -91,6 +93,7 @@ def load_config(config_dir: str | Path | None = None) -> Config:
         signals=topics.signals,
         alert_rules=rules,
         settings=settings,
+        collection_rules=alerts.collection_rules,
     )
 
 

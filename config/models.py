@@ -145,6 +145,20 @@ class AlertRule(ConfigModel):
         return minutes
 
 
+class CollectionRule(ConfigModel):
+    """When a source that normally yields posts returns none, or fails, for several runs in a row ("collection stalled")."""
+
+    id: Slug
+    kind: Literal["collection_stalled"] = "collection_stalled"
+    enabled: bool = True
+    sources: UniqueList[Text] = []
+    consecutive_runs: int = Field(default=3, ge=1, le=1000)
+    lookback_hours: int = Field(default=168, ge=1, le=24 * 90)
+    min_productive_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    check_every_minutes: int = Field(default=60, ge=1, le=1440)
+    channels: list[Channel] = []
+
+
 class BrandsFile(ConfigModel):
     """brands.yaml."""
 
@@ -163,3 +177,4 @@ class AlertsFile(ConfigModel):
     """alerts.yaml."""
 
     alert_rules: list[AlertRule] = []
+    collection_rules: list[CollectionRule] = []

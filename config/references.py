@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config.errors import Location, problem
-from config.models import SIGNAL_IDS, TOPIC_IDS, AlertRule, Brand, TopicsFile
+from config.models import SIGNAL_IDS, TOPIC_IDS, AlertRule, Brand, CollectionRule, TopicsFile
 from config.reading import display_path
 from config.settings import Settings
 from config.sources import Source
@@ -36,6 +36,7 @@ def reference_problems(
     topics: TopicsFile,
     rules: list[AlertRule],
     settings: Settings,
+    collection_rules: list[CollectionRule] = (),
 ) -> list[str]:
     """Every cross-reference problem, one line each; empty when the files agree."""
     brand_ids = [brand.id for brand in brands]
@@ -45,6 +46,7 @@ def reference_problems(
         *topic_problems(files.topics, topics),
         *signal_problems(files.topics, topics),
         *rule_problems(files, rules, brand_ids, settings),
+        *collection_rule_problems(files, list(collection_rules), [rule.id for rule in rules], sources, settings),
     ]
 
 
@@ -123,6 +125,26 @@ def rule_problems(
                 f"expected smtp.host and smtp.sender, because alert rule {rule.id!r} "
                 f"in {files.alerts} sends e-mail"
             )
+            problems.append(problem(files.settings, ("smtp",), text))
+    return problems
+
+
+def collection_rule_problems(
+    files: ConfigFiles, rules: list[CollectionRule], alert_rule_ids: list[str], sources: list[Source], settings: Settings
+) -> list[str]:
+    """Duplicate ids (among both kinds of rule), unknown sources, and e-mail channels without a mail server."""
+    problems = _duplicates(files.alerts, "collection_rules", "id", [rule.id for rule in rules])
+    names = [source.name for source in sources]
+    for index, rule in enumerate(rules):
+        if rule.id in alert_rule_ids:
+            problems.append(problem(files.alerts, ("collection_rules", index, "id"),
+                                    f"duplicate id {rule.id!r} (also an alert_rules id)"))
+        for position, name in enumerate(rule.sources):
+            if name not in names:
+                text = f"expected a source of {files.sources} ({', '.join(names)}), got {name!r}"
+                problems.append(problem(files.alerts, ("collection_rules", index, "sources", position), text))
+        if any(channel.type == "email" for channel in rule.channels) and not (settings.smtp.host and settings.smtp.sender):
+            text = f"expected smtp.host and smtp.sender, because collection rule {rule.id!r} in {files.alerts} sends e-mail"
             problems.append(problem(files.settings, ("smtp",), text))
     return problems
 

@@ -98,13 +98,20 @@ def latest(client: Elasticsearch, names: IndexNames, since: datetime | str, unti
     stands for it. Per source: the last run's status, items, error and interval; how many runs were
     ok, empty or failed; and how many of the latest runs in a row were failed or empty (and failed).
     """
+    return [source_health(source, source_runs) for source, source_runs in sorted(runs(client, names, since, until).items())]
+
+
+def runs(client: Elasticsearch, names: IndexNames, since: datetime | str, until: datetime | str,
+         sources: list[str] | None = None) -> dict[str, list[dict]]:
+    """Each source's runs over the data intervals starting in [since, until), newest first: one record per
+    interval, its latest crawl (by `@timestamp`). `sources` limits the sources read (None: all)."""
     runs_by_source: dict[str, list[dict]] = {}
-    for health in _records(client, names, _iso(since), _iso(until)):
-        runs = runs_by_source.setdefault(health["source"], [])
-        if runs and runs[-1]["interval_start"] == health["interval_start"]:
+    for health in _records(client, names, _iso(since), _iso(until), sources):
+        source_runs = runs_by_source.setdefault(health["source"], [])
+        if source_runs and source_runs[-1]["interval_start"] == health["interval_start"]:
             continue  # an earlier crawl of the same interval: the latest one (already kept) stands for it
-        runs.append(health)
-    return [source_health(source, runs) for source, runs in sorted(runs_by_source.items())]
+        source_runs.append(health)
+    return runs_by_source
 
 
 def source_health(source: str, runs: list[dict]) -> dict:
@@ -131,10 +138,13 @@ def _streak(runs: list[dict], statuses: tuple[str, ...]) -> int:
     return count
 
 
-def _records(client: Elasticsearch, names: IndexNames, since: str, until: str):
+def _records(client: Elasticsearch, names: IndexNames, since: str, until: str, sources: list[str] | None = None):
     """The records with interval_start in [since, until), by source, then newest interval and crawl first."""
     sort = [{"source": "asc"}, {"interval_start": "desc"}, {"@timestamp": "desc"}, {"crawl_id": "asc"}]
-    query = {"range": {"interval_start": {"gte": since, "lt": until}}}
+    filters: list[dict] = [{"range": {"interval_start": {"gte": since, "lt": until}}}]
+    if sources is not None:
+        filters.append({"terms": {"source": sources}})
+    query = {"bool": {"filter": filters}}
     after = None
     while True:
         extra = {"search_after": after} if after else {}

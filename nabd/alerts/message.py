@@ -64,6 +64,10 @@ def safe_alert(alert: dict) -> dict:
     """The alert document as a generic webhook receives it: post texts and terms `plain_text`, links
     only when they are absolute http(s) URLs (else None)."""
     safe = dict(alert)
+    if "stall" in alert:  # a collection-stalled alert: its crawl error is the only free text
+        error = alert["stall"].get("last_error")
+        safe["stall"] = {**alert["stall"], "last_error": excerpt(error, EVIDENCE_CHARS) if error else None}
+        return safe
     safe["top_terms"] = [plain_text(term) for term in alert.get("top_terms", [])]
     safe["evidence_mentions"] = [
         {**post, "text": excerpt(post.get("text"), EVIDENCE_CHARS), "url": safe_url(post.get("url"))}
@@ -90,4 +94,22 @@ def alert_message(brand, alert: dict) -> AlertMessage:
     ]
     lines += [f"  • {safe_url(post['url']) or excerpt(post['id'], 64)} ({post['engagement']}): {excerpt(post['text'])}"
               for post in alert["evidence_mentions"]]
+    return AlertMessage(subject=excerpt(subject, 250), text="\n".join(lines))
+
+
+def stalled_message(alert: dict) -> AlertMessage:
+    """A "collection stalled" alert: which source, for how many runs, since when, and its last error."""
+    stall, source = alert["stall"], plain_text(alert["source"])
+    failing = stall["failed_runs"] == stall["consecutive_runs"]
+    what_ar = "فشل الجمع" if failing else "لا إشارات جديدة"
+    subject = f"[nabd] توقف الجمع من المصدر {source}: {what_ar} منذ {stall['consecutive_runs']} دورات متتالية"
+    what = "failed" if failing else f"returned no posts or failed ({stall['failed_runs']} failed)"
+    lines = [
+        subject,
+        f"Source {source} {what} for {stall['consecutive_runs']} consecutive runs, data intervals from "
+        f"{alert['window_start']} to {alert['window_end']} (severity {alert['severity']}).",
+        f"Earlier runs within the rule's lookback: {stall['earlier_runs']}, {stall['productive_runs']} of them with posts.",
+        f"Last run: {stall['last_status']}" + (f": {excerpt(stall['last_error'], EVIDENCE_CHARS)}" if stall.get("last_error") else "."),
+        "Check the crawl task's log, the source's credentials and quota, and docs/sources.md (expected errors and failures).",
+    ]
     return AlertMessage(subject=excerpt(subject, 250), text="\n".join(lines))

@@ -33,7 +33,7 @@ def spike_rule(rule) -> SpikeRule:
 
 
 def check_alerts(config, at: datetime) -> list[CheckResult]:
-    """Judges every enabled rule due at `at` (the end of its window); idempotent for the same `at`."""
+    """Judges every enabled rule due at `at` (the end of its window), spike and collection rules; idempotent for the same `at`."""
     from config.settings import secret
     from index import cluster
 
@@ -45,8 +45,23 @@ def check_alerts(config, at: datetime) -> list[CheckResult]:
     cluster.setup_indices(config)
     results = [_check_rule(client, names, config, rule, at, secret)
                for rule in config.alert_rules if rule.enabled and is_due(rule, at)]
+    results += _check_collection_rules(client, names, config, at, secret)
     client.indices.refresh(index=names.alerts_alias)
     return results
+
+
+def _check_collection_rules(client, names, config, at: datetime, secret) -> list[CheckResult]:
+    """The "collection stalled" rules due at `at`, after recording crawl health files still pending."""
+    from nabd.alerts.stalled import check_collection_rule, record_pending_health
+
+    due = [rule for rule in config.collection_rules if rule.enabled and is_due(rule, at)]
+    if not due:
+        return []
+    recorded = record_pending_health(config)
+    if recorded:
+        log.info("recorded %d pending crawl health record(s)", recorded)
+    client.indices.refresh(index=names.collection_health_alias)
+    return [result for rule in due for result in check_collection_rule(client, names, config, rule, at, secret)]
 
 
 def is_due(rule, at: datetime) -> bool:
