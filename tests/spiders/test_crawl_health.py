@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from loopback import LoopbackSite, Reply, config_with_source, crawl_source, feed_records
+from loopback import LoopbackSite, Reply, config_with_source, crawl_source, feed_records, fixture_json, json_reply
 from test_html_spider import REVIEW_OPTIONS, THREADS, list_page, thread_page
 
 from spiders.health import HEALTH_FILE, deliver_pending, pending_health_files
@@ -115,3 +115,40 @@ def test_a_sink_that_fails_keeps_the_record_pending_until_a_later_crawl_delivers
     assert pending_health_files(out.parent) == [] and len(health_files(out.parent)) == 2
     assert not second.health_file.endswith(".pending.json")
     assert deliver_pending(out.parent, received.append) == (0, 0), "nothing is delivered twice"
+
+
+def reddit_config(folder: Path, oauth_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("NABD_PSEUDONYM_KEY", "health-test-key")
+    monkeypatch.setenv("NABD_REDDIT_CLIENT_ID", "client-id")
+    monkeypatch.setenv("NABD_REDDIT_CLIENT_SECRET", "client-secret")
+    source = {"name": "reddit", "kind": "reddit", "credentials_env": ["NABD_REDDIT_CLIENT_ID", "NABD_REDDIT_CLIENT_SECRET"],
+              "options": {"subreddits": ["saudiarabia"], "base_url": "http://127.0.0.1:9", "oauth_url": oauth_url,
+                          "token_url": oauth_url + "/api/v1/access_token", "search_brands": False,
+                          "user_agent": "linux:sa.nabd.listening:v0.1.0 (by /u/nabd_listening)"}}
+    return config_with_source(folder / "config", source)
+
+
+def test_comments_of_a_post_deleted_or_made_private_since_it_was_listed_are_skipped(tmp_path, monkeypatch) -> None:
+    routes: dict = {
+        "/api/v1/access_token": json_reply({"access_token": "tok-123", "token_type": "bearer", "expires_in": 86400}),
+        "/r/saudiarabia/new.json?limit=100&raw_json=1": json_reply(fixture_json("reddit_new_page1.json")),
+        "/r/saudiarabia/new.json?limit=100&raw_json=1&after=t3_1gx0003": json_reply(fixture_json("reddit_new_page2.json")),
+        "/comments/1gx0003.json": json_reply({"message": "Forbidden", "error": 403, "reason": "private"}, status=403),
+    }  # /comments/1gx0001.json is not routed: 404, as for a post deleted since it was listed
+    with LoopbackSite(routes) as site:
+        summary = crawl_source(reddit_config(tmp_path, site.base_url, monkeypatch), "reddit", START, END,
+                               tmp_path / "raw" / "week.jsonl", tmp_path / "state")
+    assert summary.ok and summary.errors == 0 and summary.skipped_reasons == {"gone": 2}
+    assert {record["source_id"] for record in feed_records(tmp_path / "raw" / "week.jsonl")} == {"t3_1gx0001", "t3_1gx0002", "t3_1gx0003"}
+    health = only_health(tmp_path / "raw")
+    assert (health["status"], health["pages_skipped"], health["http_status"]["4xx"]) == ("ok", 2, 2)
+
+
+def test_refused_credentials_fail_the_crawl(tmp_path, monkeypatch) -> None:
+    routes: dict = {"/api/v1/access_token": json_reply({"message": "Unauthorized", "error": 401}, status=401)}
+    with LoopbackSite(routes) as site, pytest.raises(CrawlFailed, match="exit code 1"):
+        crawl_source(reddit_config(tmp_path, site.base_url, monkeypatch), "reddit", START, END,
+                     tmp_path / "raw" / "week.jsonl", tmp_path / "state")
+    health = only_health(tmp_path / "raw")
+    assert (health["status"], health["finish_reason"], health["http_status"]["4xx"]) == ("failed", "refused: HTTP 401 ×1", 1)
+    assert "refused: HTTP 401" in health["error"]
