@@ -140,3 +140,18 @@ def test_a_full_disk_while_writing_a_feed_file_raises_naming_it_and_keeps_the_ea
     assert failure["errno"] == 27 and failure["message"].startswith(f"could not write {out}: File too large")
     assert out.read_text(encoding="utf-8") == '{"id":"earlier","@timestamp":"2026-11-20T09:00:00Z"}\n'
     assert leftovers(out.parent, out) == []
+
+
+def test_partial_feeds_of_one_interval_have_unique_names_even_within_one_process(tmp_path) -> None:
+    """Pods often share process ids: the partial file's name carries a random uuid besides the pid (issue 22)."""
+    import re
+
+    from spiders.partfile import PartFile
+
+    out = tmp_path / "raw" / "20261120T000000Z_20261120T010000Z.jsonl"
+    with PartFile(out) as first, PartFile(out) as second:
+        assert first.path != second.path
+        pattern = re.compile(rf"^\.{re.escape(out.name)}\.{os.getpid()}-[0-9a-f]{{32}}\.part$")
+        assert pattern.match(first.path.name) and pattern.match(second.path.name)
+        assert stat.S_IMODE(first.path.stat().st_mode) == 0o600
+    assert leftovers(out.parent, out) == []
