@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from spiders.demo.site import DemoSite, load_posts
 from spiders.health import HEALTH_FILE
 from spiders.items import mention_id
+from spiders.partfile import PartFile
 from spiders.run import REPO_ROOT, CrawlFailed, crawl_command, run_crawl
 
 START, END = "2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z"
@@ -144,10 +146,6 @@ def test_a_full_disk_while_writing_a_feed_file_raises_naming_it_and_keeps_the_ea
 
 def test_partial_feeds_of_one_interval_have_unique_names_even_within_one_process(tmp_path) -> None:
     """Pods often share process ids: the partial file's name carries a random uuid besides the pid (issue 22)."""
-    import re
-
-    from spiders.partfile import PartFile
-
     out = tmp_path / "raw" / "20261120T000000Z_20261120T010000Z.jsonl"
     with PartFile(out) as first, PartFile(out) as second:
         assert first.path != second.path
