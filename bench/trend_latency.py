@@ -286,11 +286,25 @@ def trend_queries(run: int) -> dict[str, tuple[str, dict]]:
                                                                          end=alert_at, interval="hour"))),
         "rising_terms_1d_before": ("rising negative terms, 1 day, without the sampler and shard_min_doc_count (before)",
                                    without_remedies(trends.rising_terms_query(window(1)))),
+        "volume_by_sentiment_14d_daily": ("volume by sentiment, 14 days by day (the report's sentiment line chart)",
+                                          trends.volume_by_sentiment_query(window(14))),
+        "spam_1d": ("mentions excluded as spam, by kind, 1 day (report)", trends.spam_query(window(1))),
+        "rising_term_examples_1d": ("example posts of 5 rising terms, 1 day (report)",
+                                    trends.rising_term_examples_query(window(1), report_terms(run))),
         "window_counts_4w": ("alert window counts: 4 weeks + 26 h of hourly windows",
                              trends.window_counts_query(brand_id, alert_at, 4 * 168 + 26, 60)),
         "baseline_match_all": ("baseline: match_all count, size 0",
                                {"size": 0, "track_total_hits": True, "query": {"match_all": {}}}),
     }
+
+
+def report_terms(run: int) -> list[str]:
+    """Five rising terms for the report's example-posts query: a storm's words and complaint seeds (they are
+    frequent, so the query has real work to do), varied per run."""
+    words = [word for _, storm, _ in storm_plan(random.Random(2026)) for word in storm.split()]
+    seeds = [seed for seeds in topic_seeds().values() for seed in seeds if " " not in seed]
+    pool = words + seeds
+    return [pool[(run * 5 + i) % len(pool)] for i in range(5)]
 
 
 def without_remedies(body: dict) -> dict:

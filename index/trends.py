@@ -326,3 +326,38 @@ def parse_complaint_examples(response: dict) -> dict[str, list[dict]]:
     """Topic id → its example complaints, most engaged first (topics in descending count)."""
     return {b["key"]: [hit["_source"] for hit in b["examples"]["hits"]["hits"]]
             for b in response["aggregations"]["topics"]["buckets"]}
+
+
+# --- the report's morning read: spam excluded, and example posts of the rising terms -------------------
+
+
+def spam_query(window: TrendWindow) -> dict:
+    """Mentions of the brand in the window that the spam head excluded from every figure, by kind."""
+    filters = [{"term": {"brands.id": window.brand}}, _time_range(window), {"term": {"nlp.spam": True}}]
+    return _search(filters, {"reasons": {"terms": {"field": "nlp.spam_reason", "size": 10}}})
+
+
+def parse_spam(response: dict) -> dict:
+    return {"count": response["hits"]["total"]["value"],
+            "reasons": [{"reason": b["key"], "count": b["doc_count"]}
+                        for b in response["aggregations"]["reasons"]["buckets"]]}
+
+
+def rising_term_examples_query(window: TrendWindow, terms: list[str], per_term: int = 2) -> dict:
+    """For each rising term (as `rising_terms_query` found it in `text.exact`), the most engaged mentions of the
+    window negative toward the brand that contain it."""
+    examples = {"top_hits": {
+        "size": per_term,
+        "sort": [{"engagement.total": {"order": "desc", "missing": "_last"}}, {"@timestamp": "desc"}, {"id": "asc"}],
+        "_source": POST_FIELDS,
+    }}
+    filters = [*brand_filter(window), brand_sentiment_filter(window.brand, "negative")]
+    return _search(filters, {"terms": {"filters": {"filters": {term: {"match_phrase": {"text.exact": term}}
+                                                               for term in terms}},
+                                       "aggs": {"examples": examples}}})
+
+
+def parse_rising_term_examples(response: dict) -> dict[str, list[dict]]:
+    """Term → its example mentions, most engaged first."""
+    return {term: [hit["_source"] for hit in bucket["examples"]["hits"]["hits"]]
+            for term, bucket in response["aggregations"]["terms"]["buckets"].items()}

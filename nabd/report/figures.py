@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from elasticsearch import Elasticsearch
 
-from index import trends
+from index import collection_health, trends
 from index.templates import IndexNames
 
 WEEK = 7
+CHART_DAYS = 14       # the sentiment line chart: the day and the 13 before
 ALL_TOPICS = 50
 COUNTS = ("volume", "positive", "neutral", "negative", "complaints", "churn_intent", "advocacy")
 RATES = ("net_sentiment", "complaint_rate")
@@ -50,8 +51,8 @@ class ReportDay:
 
     @property
     def chart_days(self) -> trends.TrendWindow:
-        """The week before and the day itself, for the volume chart."""
-        return self.window(self.day - timedelta(days=WEEK), WEEK + 1)
+        """The 13 days before and the day itself, for the sentiment line chart (the volume bars show the last 8)."""
+        return self.window(self.day - timedelta(days=CHART_DAYS - 1), CHART_DAYS)
 
 
 def headline(summary: dict) -> dict:
@@ -99,6 +100,7 @@ def gather(client: Elasticsearch, names: IndexNames, report_day: ReportDay) -> d
     week = trends.parse_summary(run(trends.summary_query(report_day.week_before)))
     examples = trends.parse_complaint_examples(run(trends.complaint_examples_query(today)))
     engagement = trends.parse_top_sources_and_posts(run(trends.top_sources_and_posts_query(today)))
+    rising = trends.parse_rising_terms(run(trends.rising_terms_query(today)))
     return {
         "brand": report_day.brand, "date": report_day.day.isoformat(), "timezone": report_day.timezone,
         "start": today.start.isoformat(), "end": today.end.isoformat(),
@@ -108,5 +110,16 @@ def gather(client: Elasticsearch, names: IndexNames, report_day: ReportDay) -> d
         "over_time": trends.parse_volume_by_sentiment(run(trends.volume_by_sentiment_query(report_day.chart_days))),
         "share_of_voice": trends.parse_share_of_voice(run(trends.share_of_voice_query(today)), today),
         "sources": engagement["sources"], "posts": engagement["posts"],
-        "rising_terms": trends.parse_rising_terms(run(trends.rising_terms_query(today))),
+        "rising_terms": rising_with_examples(run, today, rising),
+        "spam": trends.parse_spam(run(trends.spam_query(today))),
+        "source_health": collection_health.latest(client, names, today.start, today.end),
     }
+
+
+def rising_with_examples(run, window: trends.TrendWindow, rising: list[dict]) -> list[dict]:
+    """Each rising term with the most engaged negative posts that use it (one query for all the terms)."""
+    if not rising:
+        return []
+    examples = trends.parse_rising_term_examples(run(trends.rising_term_examples_query(
+        window, [term["term"] for term in rising])))
+    return [{**term, "examples": examples.get(term["term"], [])} for term in rising]

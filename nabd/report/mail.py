@@ -1,11 +1,15 @@
-"""E-mailing the report over SMTP: HTML body with a text part, HTML and PDF attached; STARTTLS and login."""
+"""E-mailing the report over SMTP: HTML body (its chart an inline image) with a text part, HTML and PDF attached;
+STARTTLS and login."""
 
 from __future__ import annotations
 
+import base64
 import mimetypes
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 
 TIMEOUT_S = 30.0
@@ -15,13 +19,35 @@ class DeliveryError(RuntimeError):
     """The report could not be e-mailed (the files are saved regardless)."""
 
 
+DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+
+
+def inline_images(html: str) -> tuple[str, list[tuple[str, bytes]]]:
+    """The HTML with each PNG data URI replaced by a `cid:` reference, and the (content id, PNG) parts: mail
+    clients (Gmail, Outlook) show inline parts but not data URIs; the saved file keeps its data URIs."""
+    images: list[tuple[str, bytes]] = []
+
+    def to_cid(match: re.Match) -> str:
+        content_id = make_msgid(domain="nabd.report")
+        images.append((content_id, base64.b64decode(match.group(1))))
+        return f'src="cid:{content_id[1:-1]}"'
+
+    return DATA_PNG.sub(to_cid, html), images
+
+
 def report_message(subject: str, sender: str, recipients: list[str], text: str, html: str,
                    attachments: list[Path]) -> EmailMessage:
-    """multipart/mixed: (text | html) alternatives, then each file attached under its own name."""
+    """multipart/mixed: (text | html with its inline chart) alternatives, then each file attached under its
+    own name."""
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = subject, sender, ", ".join(recipients)
     message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    body, images = inline_images(html)
+    message.add_alternative(body, subtype="html")
+    html_part = message.get_body(preferencelist=("html",))
+    for content_id, png in images:
+        html_part.add_related(png, maintype="image", subtype="png", cid=content_id, filename="sentiment-chart.png",
+                              disposition="inline")
     for path in attachments:
         kind, _ = mimetypes.guess_type(path.name)
         maintype, subtype = (kind or "application/octet-stream").split("/")

@@ -15,6 +15,8 @@ GOOD_WHEN_UP = {"positive", "net_sentiment", "advocacy"}
 BAD_WHEN_UP = {"negative", "complaints", "complaint_rate", "churn_intent"}
 TONE_COLOURS = {"good": "#2e7d32", "bad": "#c62828", "flat": "#616161"}
 HEADLINE_CARDS = ("volume", "net_sentiment", "complaint_rate", "churn_intent")
+BAR_DAYS = 8          # the stacked volume bars: the week before and the day
+STATUS_COLOURS = {"ok": "#2e7d32", "empty": "#9e9e9e", "failed": "#c62828"}
 
 
 def tone(metric: str, change: float | None) -> str:
@@ -70,6 +72,48 @@ def volume_rows(style: NumberStyle, over_time: list[dict]) -> list[dict]:
             for row in charts.stacked_by_sentiment(over_time)]
 
 
+def sentiment_chart(style: NumberStyle, over_time: list[dict]) -> dict:
+    """The 14-day sentiment line chart: the PNG (a data URI; the e-mail carries it as an inline part), its
+    scale and days as text, and an alternative text for readers whose client blocks images."""
+    chart = charts.sentiment_lines(over_time)
+    labels = style.labels
+    last = over_time[-1] if over_time else {}
+    peak = max(over_time, key=lambda bucket: bucket.get("negative", 0), default={})
+    days = [style.short_day(date.fromisoformat(day[:10])) for day in chart["days"]]
+    alt = labels["chart_alt"].format(
+        negative=style.count(last.get("negative", 0)), positive=style.count(last.get("positive", 0)),
+        neutral=style.count(last.get("neutral", 0)),
+        peak_day=style.short_day(date.fromisoformat(peak["start"][:10])) if peak else "—",
+        peak=style.count(peak.get("negative", 0)))
+    return {"src": chart["src"], "width": chart["width"], "height": chart["height"], "alt": alt,
+            "scale": labels["chart_scale"].format(top=style.count(chart["top"]), step=style.count(chart["grid_step"])),
+            "first_day": days[0] if days else "", "middle_day": days[len(days) // 2] if days else "",
+            "last_day": days[-1] if days else "",
+            "legend": [{"label": labels[s], "colour": colour} for s, colour in charts.SENTIMENT_COLOURS.items()]}
+
+
+def rising_term_rows(style: NumberStyle, rising: list[dict], brand: str) -> list[dict]:
+    return [{"term": clean_text(t["term"], 40), "count": style.count(t["count"]),
+             "examples": [post_row(style, post, brand) for post in t.get("examples", [])]} for t in rising]
+
+
+def source_health_rows(style: NumberStyle, sources: list[dict]) -> list[dict]:
+    """Each source's collection on the day: status (coloured), posts collected, runs, failed runs, and how many
+    runs in a row found nothing or failed."""
+    labels = style.labels
+    return [{"source": clean_text(s["source"], 40), "status": labels[f"status_{s['status']}"],
+             "colour": STATUS_COLOURS[s["status"]], "items": style.count(s["items_total"]),
+             "runs": style.count(s["runs"]), "failed": style.count(s["failed_runs"]),
+             "streak": style.count(s["consecutive_failed_or_empty"]),
+             "error": clean_text(s["error"], 120) if s.get("error") else None} for s in sources]
+
+
+def spam_view(style: NumberStyle, spam: dict) -> dict:
+    return {"count": style.count(spam["count"]), "note": style.labels["spam_note"].format(count=style.count(spam["count"])),
+            "reasons": [{"reason": clean_text(r["reason"], 40), "count": style.count(r["count"])}
+                        for r in spam["reasons"]]}
+
+
 def counted_bars(style: NumberStyle, items: list[tuple[str, str, float]]) -> list[dict]:
     return [{**bar, "count": style.count(bar["value"])} for bar in charts.bars(items)]
 
@@ -83,7 +127,8 @@ def report_view(figures: dict, style: NumberStyle, brand_names: dict[str, str], 
         "language": labels.language, "w": labels, "brand": brand_names[figures["brand"]],
         "day": style.day(date.fromisoformat(figures["date"])), "timezone": figures["timezone"],
         "cards": [metrics[key] for key in HEADLINE_CARDS], "metrics": list(metrics.values()),
-        "volume_rows": volume_rows(style, figures["over_time"]),
+        "volume_rows": volume_rows(style, figures["over_time"][-BAR_DAYS:]),
+        "sentiment_chart": sentiment_chart(style, figures["over_time"]),
         "sentiment_mix": [{**segment, "label": labels[segment["sentiment"]], "share": style.percent(
             segment["count"] / sentiment_total)} for segment in charts.sentiment_segments(figures["sentiment"],
                                                                                            sentiment_total)],
@@ -92,8 +137,9 @@ def report_view(figures: dict, style: NumberStyle, brand_names: dict[str, str], 
         "sources": counted_bars(style, [(s["source"], clean_text(s["source"], 40), s["count"])
                                         for s in figures["sources"]]),
         "posts": [post_row(style, post, figures["brand"]) for post in figures["posts"]],
-        "rising_terms": [{"term": clean_text(t["term"], 40), "count": style.count(t["count"])}
-                         for t in figures["rising_terms"]],
+        "rising_terms": rising_term_rows(style, figures["rising_terms"], figures["brand"]),
+        "source_health": source_health_rows(style, figures["source_health"]),
+        "spam": spam_view(style, figures["spam"]),
         "dialects": counted_bars(style, [(d, labels[d], figures["dialects"].get(d, 0)) for d in DIALECTS]),
         "sarcasm_share": style.percent(figures["sarcasm_share"]),
         "footer": labels["footer"].format(timezone=figures["timezone"]),

@@ -28,5 +28,7 @@
     controlDetected: pixels("\u0379") === missing && pixels("\uE000\u0378") !== missing,
     joinedWidth: ctx.measureText(word).width,
     isolatedWidth: isolated,
+    chart: (({ complete, naturalWidth, naturalHeight }) => ({ complete, naturalWidth, naturalHeight }))(
+      document.getElementById("sentiment-chart")),
   }));
 })();

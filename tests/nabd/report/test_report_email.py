@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
 
 from nabd.report.build import build_and_send_report
@@ -39,7 +42,11 @@ def test_the_report_arrives_over_starttls_after_login_with_html_and_pdf_attached
     assert attachments["nabd-sahm-2026-11-21-ar.pdf"].get_content()[:5] == b"%PDF-"
     assert 'dir="rtl"' in attachments["nabd-sahm-2026-11-21-ar.html"].get_content()
     body = message.get_body(preferencelist=("html",)).get_content()
-    assert body == attachments["nabd-sahm-2026-11-21-ar.html"].get_content()
+    saved = attachments["nabd-sahm-2026-11-21-ar.html"].get_content()
+    chart = next(part for part in message.walk() if part.get_content_type() == "image/png")   # inline, by Content-ID
+    data_uri = re.search(r'data:image/png;base64,[A-Za-z0-9+/=]+', saved).group(0)
+    assert base64.b64decode(data_uri.split(",", 1)[1]) == chart.get_content()
+    assert body == saved.replace(data_uri, f"cid:{chart['Content-ID'][1:-1]}")
     assert "نسبة الشكاوى: ٥٦٪" in message.get_body(preferencelist=("plain",)).get_content()
 
 

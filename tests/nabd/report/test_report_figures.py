@@ -65,8 +65,12 @@ def test_sources_most_engaged_posts_and_dialects(figures):
     assert figures["dialects"] == {"msa": 1, "gulf": 6, "egypt": 1, "levant": 1, "maghreb": 0, "unknown": 0}
 
 
-def test_the_volume_chart_covers_the_week_before_and_the_day(figures):
-    assert [(b["start"][:10], b["total"], b["negative"]) for b in figures["over_time"]] == [
+def test_the_sentiment_chart_covers_the_13_days_before_and_the_day(figures):
+    assert len(figures["over_time"]) == 14
+    assert [(b["start"][:10], b["total"]) for b in figures["over_time"][:6]] == [
+        ("2026-11-08", 0), ("2026-11-09", 0), ("2026-11-10", 0), ("2026-11-11", 0), ("2026-11-12", 0),
+        ("2026-11-13", 1)]          # mention 41: 23:59 on the 13th in Riyadh, outside the week, inside the chart
+    assert [(b["start"][:10], b["total"], b["negative"]) for b in figures["over_time"][6:]] == [
         ("2026-11-14", 0, 0), ("2026-11-15", 1, 1), ("2026-11-16", 0, 0), ("2026-11-17", 2, 0),
         ("2026-11-18", 0, 0), ("2026-11-19", 0, 0), ("2026-11-20", 4, 1), ("2026-11-21", 9, 5)]
 
