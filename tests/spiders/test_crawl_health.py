@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from loopback import LoopbackSite, Reply, config_with_source, crawl_source, feed
 from test_html_spider import REVIEW_OPTIONS, THREADS, list_page, thread_page
 
 from spiders.health import HEALTH_FILE, deliver_pending, pending_health_files
-from spiders.run import CrawlFailed
+from spiders.run import CrawlFailed, run_crawl
 
 START, END = "2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z"
 SOURCE = "forum:telecom_eg"
@@ -152,3 +153,26 @@ def test_refused_credentials_fail_the_crawl(tmp_path, monkeypatch) -> None:
     health = only_health(tmp_path / "raw")
     assert (health["status"], health["finish_reason"], health["http_status"]["4xx"]) == ("failed", "refused: HTTP 401 ×1", 1)
     assert "refused: HTTP 401" in health["error"]
+
+
+def test_a_source_without_its_credentials_leaves_an_empty_record_with_the_reason(tmp_path, monkeypatch) -> None:
+    config = reddit_config(tmp_path, "http://127.0.0.1:9", monkeypatch)
+    monkeypatch.delenv("NABD_REDDIT_CLIENT_SECRET")
+    summary = crawl_source(config, "reddit", START, END, tmp_path / "raw" / "week.jsonl", tmp_path / "state")
+    assert summary.ok and summary.finish_reason.startswith("skipped: environment variable NABD_REDDIT_CLIENT_SECRET")
+    health = only_health(tmp_path / "raw")
+    assert (health["status"], health["skipped_reasons"], health["source_kind"]) == ("empty", ["credentials not set"], "reddit")
+
+
+def test_a_crawl_stopped_at_its_time_limit_leaves_a_failed_record(tmp_path, monkeypatch) -> None:
+    def slow(query: dict) -> Reply:
+        time.sleep(4)
+        return list_page(THREADS[:1], 1, None)
+
+    site, config = review_site({"/reviews": slow}, tmp_path, monkeypatch)
+    with site, pytest.raises(CrawlFailed, match="ran past 2 s and was stopped"):
+        run_crawl(SOURCE, START, END, tmp_path / "raw" / "week.jsonl", config_path=config, state_dir=tmp_path / "state",
+                  settings={"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False"}, timeout_s=2)
+    health = only_health(tmp_path / "raw")
+    assert (health["status"], health["source_kind"], health["finish_reason"]) == ("failed", "html", "no summary")
+    assert "ran past 2 s" in health["error"] and health["duration_s"] >= 2
