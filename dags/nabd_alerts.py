@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from nabd_dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
+if str(Path(__file__).parent) not in sys.path:   # `airflow dags list --local` parses without the folder on sys.path
+    sys.path.append(str(Path(__file__).parent))
+
+from nabd_dag_defaults import DEFAULT_ARGS, START_DATE, TAGS  # noqa: E402
 
 # A check is only useful while it is fresh: short retries, and never two checks running at once.
 ALERT_ARGS = {**DEFAULT_ARGS, "retry_delay": timedelta(minutes=1), "max_retry_delay": timedelta(minutes=5),
@@ -27,7 +32,7 @@ ALERT_ARGS = {**DEFAULT_ARGS, "retry_delay": timedelta(minutes=1), "max_retry_de
            "nothing twice and re-sends only deliveries that failed.",
 )
 def alerts():
-    @task
+    @task(multiple_outputs=False)
     def check(data_interval_end=None) -> dict:
         from nabd.alerts.runner import run_alert_checks
 

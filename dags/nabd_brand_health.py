@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from nabd_dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
+if str(Path(__file__).parent) not in sys.path:   # `airflow dags list --local` parses without the folder on sys.path
+    sys.path.append(str(Path(__file__).parent))
+
+from nabd_dag_defaults import DEFAULT_ARGS, START_DATE, TAGS  # noqa: E402
 
 
 @dag(
@@ -22,13 +28,13 @@ from nabd_dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
            "rebuilds the same day into the same document and files.",
 )
 def brand_health_daily():
-    @task
+    @task(multiple_outputs=False)
     def plan(data_interval_end=None) -> list[dict]:
         from nabd.report.schedule import plan_reports
 
         return plan_reports(data_interval_end)
 
-    @task(map_index_template="{{ task.op_kwargs['due']['brand'] }}")
+    @task(multiple_outputs=False, map_index_template="{{ task.op_kwargs['due']['brand'] }}")
     def report(due: dict) -> dict:
         from nabd.report.build import build_and_send_report
 

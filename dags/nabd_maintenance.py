@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from airflow.sdk import CronDataIntervalTimetable, chain, dag, task
 
-from nabd_dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
+if str(Path(__file__).parent) not in sys.path:   # `airflow dags list --local` parses without the folder on sys.path
+    sys.path.append(str(Path(__file__).parent))
+
+from nabd_dag_defaults import DEFAULT_ARGS, START_DATE, TAGS  # noqa: E402
 
 
 @dag(
@@ -20,19 +26,19 @@ from nabd_dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
            "re-classifies stored intervals whose model version differs from the configured model.",
 )
 def maintenance():
-    @task
+    @task(multiple_outputs=False)
     def erasure(data_interval_end=None) -> dict:
         from nabd.erasure import process_erasure_requests
 
         return process_erasure_requests(data_interval_end)
 
-    @task
+    @task(multiple_outputs=False)
     def retention(data_interval_end=None) -> dict:
         from nabd.maintenance import apply_retention
 
         return apply_retention(data_interval_end)
 
-    @task
+    @task(multiple_outputs=False)
     def reclassification() -> dict:
         from nabd.maintenance import reclassify_stale
 

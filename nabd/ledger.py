@@ -4,16 +4,19 @@ Asset events are how Airflow tells `enrich_and_index` what was collected, but an
 later run or passed over (backfills, runs that finish close together). The raw files are the truth: a raw
 file with no marker, or rewritten since its marker, is pending, and every enrich run picks it up. So an
 interval is never lost, whatever happens to the events.
+
+The marker records the raw file as enrichment read it (`raw_state` taken before reading): a raw file rewritten
+while it was being enriched differs from its marker, so it stays pending and is done again, never skipped.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-
-from nabd.private_files import write_text
 
 INTERVAL_FILE = re.compile(r"^(\d{8}T\d{6}Z)_(\d{8}T\d{6}Z)\.jsonl$")
 
@@ -23,23 +26,43 @@ def marker_path(raw: Path) -> Path:
     return raw.with_name(raw.name.removesuffix(".jsonl") + ".indexed.json")
 
 
-def mark_indexed(raw: Path, indexed: int) -> Path:
-    """Records that `raw`, as it is now, has been enriched and indexed (written atomically)."""
-    stat = raw.stat()
-    return write_text(marker_path(raw), json.dumps({
-        "raw_size": stat.st_size, "raw_mtime_ns": stat.st_mtime_ns, "indexed": indexed,
-        "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}))
+def raw_state(raw: Path) -> dict[str, int]:
+    """What identifies one version of a raw file: its size and modification time (ns)."""
+    stat = Path(raw).stat()
+    return {"raw_size": stat.st_size, "raw_mtime_ns": stat.st_mtime_ns}
+
+
+def mark_indexed(raw: Path, indexed: int, state: dict[str, int] | None = None) -> Path:
+    """Records that `raw` — in `state` (what enrichment read; by default the file as it is now) — has been
+    enriched and indexed. Written atomically through a uniquely named temporary file, so two workers
+    sharing the data directory never write into each other's temporary file."""
+    recorded = dict(state) if state else raw_state(raw)
+    if set(recorded) != {"raw_size", "raw_mtime_ns"}:
+        raise ValueError(f"raw file state {state!r} of {raw} expected exactly raw_size and raw_mtime_ns")
+    marker = marker_path(raw)
+    partial = marker.with_name(f".{marker.name}.{uuid.uuid4().hex}.partial")
+    text = json.dumps({**recorded, "indexed": indexed,
+                       "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    try:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, marker)
+    finally:
+        partial.unlink(missing_ok=True)
+    return marker
 
 
 def is_pending(raw: Path) -> bool:
-    """True when `raw` has never been indexed, or was rewritten (re-collected) after it was."""
+    """True when `raw` has never been indexed, or was rewritten (re-collected) after the version indexed."""
     marker = marker_path(raw)
     try:
         recorded = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return True
-    stat = raw.stat()
-    return (recorded.get("raw_size"), recorded.get("raw_mtime_ns")) != (stat.st_size, stat.st_mtime_ns)
+    current = raw_state(raw)
+    return (recorded.get("raw_size"), recorded.get("raw_mtime_ns")) != (current["raw_size"], current["raw_mtime_ns"])
 
 
 def pending_intervals(source_dir: Path) -> list[tuple[str, str]]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ log = logging.getLogger(__name__)
 
 DEMO_KIND = "demo"
 RAW_DIR = "raw"
+# sources.yaml `schedule_group` -> the length of its data intervals (the collect DAGs' crons: hourly, daily at 00:00 UTC).
+SCHEDULE_GROUP_PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 ENRICHED_DIR = "enriched"
 
 
@@ -68,21 +71,56 @@ def enriched_path(data_dir: Path, source: str, start: datetime | str, end: datet
 # ---------------------------------------------------------------- planning
 
 
-def collection_plan(schedule_group: str, config_dir: str | None = None) -> list[dict[str, Any]]:
+def collection_plan(schedule_group: str, config_dir: str | None = None, *, start: datetime | str | None = None,
+                    end: datetime | str | None = None) -> list[dict[str, Any]]:
     """The crawls of one schedule group: one per enabled source and brand group (plain dicts, for mapping).
 
     A source's brand group is the brands it collects for (sources.yaml `brands`, else every brand);
-    each crawl unit names it, so that spiders that query per brand can be fanned out further.
+    each crawl unit names it, so that spiders that query per brand can be fanned out further. Given an interval,
+    each unit carries it (`start`, `end`): what its crawl covers.
     """
     config = _config(config_dir)
+    interval = {} if start is None and end is None else dict(zip(("start", "end"), data_interval(start, end)))
     units = [
-        {"source": source.name, "brands": [brand.id for brand in config.source_brands(source.name)]}
+        {"source": source.name, "kind": source.kind,
+         "brands": [brand.id for brand in config.source_brands(source.name)], **interval}
         for source in config.enabled_sources()
         if source.schedule_group == schedule_group
     ]
     log.info("schedule group %r: %d crawl(s): %s", schedule_group, len(units),
              ", ".join(unit["source"] for unit in units) or "none")
     return units
+
+
+def collection_interval(schedule_group: str, params: dict[str, Any] | None = None, *,
+                        data_interval_start: datetime | str | None = None,
+                        data_interval_end: datetime | str | None = None,
+                        logical_date: datetime | str | None = None, manual: bool = False) -> tuple[str, str]:
+    """The interval a collect run crawls, as UTC texts.
+
+    A run's params `interval_start` (and `interval_end`, by default one schedule period later) come first; then,
+    for a manual run with a logical date, the period that ends at that date (what `airflow dags test` takes,
+    where `airflow dags trigger --logical-date` would otherwise crawl the current hour); else the run's data
+    interval. A manual run with none of these is refused.
+    """
+    if schedule_group not in SCHEDULE_GROUP_PERIODS:
+        raise PipelineError(f"schedule group {schedule_group!r} is not one of {sorted(SCHEDULE_GROUP_PERIODS)}")
+    period = SCHEDULE_GROUP_PERIODS[schedule_group]
+    params = params or {}
+    if params.get("interval_start"):
+        start = datetime.fromisoformat(utc_text(params["interval_start"], "params interval_start").replace("Z", "+00:00"))
+        end = params.get("interval_end") or start + period
+        return data_interval(start, utc_text(end, "params interval_end"))
+    if params.get("interval_end"):
+        raise PipelineError(f"params interval_end {params['interval_end']!r} was given without interval_start")
+    if manual and logical_date is not None:
+        moment = datetime.fromisoformat(utc_text(logical_date, "logical date").replace("Z", "+00:00"))
+        end = datetime.fromtimestamp(moment.timestamp() // period.total_seconds() * period.total_seconds(), timezone.utc)
+        return data_interval(end - period, end)
+    if data_interval_start is None or data_interval_end is None:
+        raise PipelineError("this run has no data interval: trigger it with params "
+                            '{"interval_start": "2026-11-20T23:00:00Z"} or a logical date')
+    return data_interval(data_interval_start, data_interval_end)
 
 
 def collection_announcement(collected: Iterable[dict[str, Any]], start: datetime | str, end: datetime | str) -> dict[str, Any]:
@@ -99,16 +137,22 @@ def collection_announcement(collected: Iterable[dict[str, Any]], start: datetime
 
 def enrichment_plan(event_extras: Iterable[dict[str, Any]], params: dict[str, Any] | None = None,
                     config_dir: str | None = None) -> list[dict[str, str]]:
-    """The (source, interval) units an enrich-and-index run covers, sorted: one per raw file of each interval
-    named by the triggering events (or by the run's `start`/`end` params), plus every raw file still pending
-    (never indexed, or re-collected since) — so an interval whose event was passed over is not lost.
+    """The (source, interval) units an enrich-and-index run covers, sorted: every raw file still pending (never
+    indexed, or re-collected since), whether or not an event names it — so an interval whose event was passed
+    over is not lost — plus, for a manual run, each raw file of its `start`/`end` interval even when indexed
+    (asking for an interval re-does it).
 
-    An announced interval with no raw file at all is an error: something announced data that is not there.
+    A raw file an event names but an earlier run already indexed is left out: that run picked it up as pending
+    before its event came, and doing it again would repeat its work (runs are one at a time, so the ledger
+    read here is not changing under the plan). An announced interval with no raw file at all is an error:
+    something announced data that is not there.
     """
-    from nabd.ledger import pending_intervals
+    from nabd.ledger import is_pending, pending_intervals
 
     config = _config(config_dir)
     data_dir = _data_dir(config)
+    event_extras = list(event_extras)
+    requested = not event_extras    # a manual run's params ask for their interval even when it is indexed
     units: dict[tuple[str, str, str], dict[str, str]] = {}
     for interval in intervals_from_events(event_extras, params):
         start, end = interval["start"], interval["end"]
@@ -117,7 +161,10 @@ def enrichment_plan(event_extras: Iterable[dict[str, Any]], params: dict[str, An
             raise PipelineError(f"no raw mention file for the interval [{start}, {end}) under {data_dir / RAW_DIR}"
                                 f" (looked for */{interval_name(start, end)}.jsonl); run the collect DAG first")
         for source in found:
-            units[(source, start, end)] = {"source": source, "start": start, "end": end}
+            if requested or is_pending(raw_path(data_dir, source, start, end)):
+                units[(source, start, end)] = {"source": source, "start": start, "end": end}
+            else:
+                log.info("skipping %s [%s, %s): already indexed by an earlier run", source, start, end)
     for source in config.sources:
         for start, end in pending_intervals(data_dir / RAW_DIR / source_dir_name(source.name)):
             if (source.name, start, end) not in units:
@@ -185,6 +232,7 @@ def enrich_interval(source: str, start: datetime | str, end: datetime | str, *,
 
     The configured model is loaded unless a loaded `classifier` is given (re-classification reuses one).
     """
+    from nabd.ledger import raw_state
     from nlp.enrich import enrich_file
 
     config = _config(config_dir)
@@ -194,18 +242,23 @@ def enrich_interval(source: str, start: datetime | str, end: datetime | str, *,
         raise PipelineError(f"no raw mention file {raw} for source {source!r} over [{start}, {end}); collect it first")
     out = enriched_path(_data_dir(config), source, start, end)
     classifier = classifier if classifier is not None else load_classifier(config)
+    state = raw_state(raw)    # before reading: a rewrite from here on leaves the interval pending
     summary = enrich_file(raw, out, brands=config.brands, classifier=classifier,
                           batch_size=config.settings.model.batch_size)
-    return {"source": source, "start": start, "end": end, "enriched_file": str(out),
+    return {"source": source, "start": start, "end": end, "enriched_file": str(out), "raw_state": state,
             "read": summary.read, "written": summary.written, "rejected": summary.rejected,
             "rejects_file": summary.rejects_path, "dropped": dict(summary.dropped),
             "model": classifier.model_info if classifier is not None else None}
 
 
 def index_interval(source: str, start: datetime | str, end: datetime | str, *,
-                   config_dir: str | None = None) -> dict[str, Any]:
+                   config_dir: str | None = None, raw_state: dict[str, int] | None = None) -> dict[str, Any]:
     """Indexes one source's enriched file of [start, end) (upserts by id, so re-runs duplicate nothing), then marks
-    the interval indexed (what Elasticsearch rejected is in the dead-letter file, with its reason)."""
+    the interval indexed (what Elasticsearch rejected is in the dead-letter file, with its reason).
+
+    `raw_state` is the raw file as its enrichment read it (`enrich_interval`'s `raw_state`); the marker records
+    that version, so a raw file re-collected in between stays pending.
+    """
     from index import cluster
     from nabd.ledger import mark_indexed
 
@@ -216,7 +269,7 @@ def index_interval(source: str, start: datetime | str, end: datetime | str, *,
         raise PipelineError(f"no enriched mention file {enriched} for source {source!r} over [{start}, {end}); "
                             "enrich it first")
     summary = cluster.load_file(config, enriched)
-    mark_indexed(raw_path(_data_dir(config), source, start, end), summary.indexed)
+    mark_indexed(raw_path(_data_dir(config), source, start, end), summary.indexed, raw_state)
     if summary.dead_letters:
         log.warning("%s: %d line(s) malformed and %d rejected by Elasticsearch; kept with reasons in %s",
                     enriched, summary.malformed, summary.rejected_by_server, summary.dead_letters)
@@ -260,6 +313,40 @@ def load_classifier(config):
 
     return Classifier.load(model.dir, backend=model.backend, batch_size=model.batch_size,
                            max_length=model.max_length)
+
+
+# ---------------------------------------------------------------- telling the operator
+
+# The Slack-compatible webhook (Slack, Mattermost, Rocket.Chat …) told when a task has failed for good; unset: the
+# error log line only. An environment variable of the Airflow workers, read at call time.
+FAILURE_WEBHOOK_ENV = "NABD_FAILURE_WEBHOOK_URL"
+ERROR_SHOWN_CHARS = 500
+
+
+def report_task_failure(dag_id: str, task_id: str, run_id: str, *, map_index: int = -1, try_number: int | None = None,
+                        error: BaseException | str | None = None, log_url: str | None = None) -> dict[str, Any]:
+    """Tells the operator that a task failed for good (its retries spent): an ERROR log line naming the task, run
+    and error, and the same text to the webhook in `NABD_FAILURE_WEBHOOK_URL` when set. Never raises: a failed
+    delivery is logged, the task's own failure stands."""
+    from config.models import Channel
+    from nabd.alerts.delivery import deliver
+    from nabd.alerts.message import AlertMessage
+
+    task = f"{dag_id}.{task_id}" + (f"[{map_index}]" if map_index is not None and map_index >= 0 else "")
+    reason = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error or "no error given")
+    if len(reason) > ERROR_SHOWN_CHARS:
+        reason = reason[:ERROR_SHOWN_CHARS] + " …"
+    text = (f"nabd task {task} of run {run_id} failed for good"
+            + (f" (try {try_number})" if try_number else "") + f": {reason}" + (f"\nlog: {log_url}" if log_url else ""))
+    log.error("%s", text)
+    report = {"task": task, "run_id": run_id, "error": reason, "delivered": None}
+    if os.environ.get(FAILURE_WEBHOOK_ENV):
+        channel = Channel(type="slack", url_env=FAILURE_WEBHOOK_ENV)
+        delivery = deliver(channel, {}, AlertMessage(f"nabd: {task} failed", text), None, os.environ.get)
+        report["delivered"] = delivery.as_dict()
+        if not delivery.ok:
+            log.error("could not tell %s that %s failed: %s", FAILURE_WEBHOOK_ENV, task, delivery.error)
+    return report
 
 
 # ---------------------------------------------------------------- helpers

@@ -38,11 +38,13 @@ def run_airflow(environment: dict[str, str], *arguments: str, timeout_s: float =
 
 class RunningAirflow:
     """An API server and a scheduler (LocalExecutor, SQLite) on loopback, for tests that need real scheduling —
-    backfills are only created by `airflow backfill create`; the scheduler runs them."""
+    backfills are only created by `airflow backfill create`; the scheduler runs them. At most 4 tasks at once
+    (docs/airflow.md's local recipe: on two cores, more only adds load and SQLite lock waits)."""
 
     def __init__(self, environment: dict[str, str], logs: Path) -> None:
         port = _free_port()
         self.environment = dict(environment, AIRFLOW__CORE__EXECUTOR="LocalExecutor", AIRFLOW__API__PORT=str(port),
+                                AIRFLOW__CORE__PARALLELISM="4",
                                 AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
                                 AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(_free_port()))
         self.port, self.logs, self.processes = port, logs, []
@@ -58,6 +60,11 @@ class RunningAirflow:
         log = open(self.logs / f"{arguments[0]}.log", "w", encoding="utf-8")
         self.processes.append(subprocess.Popen([str(AIRFLOW), *arguments], env=self.environment, stdout=log,
                                                stderr=subprocess.STDOUT, start_new_session=True))
+
+    def dead_processes(self) -> list[str]:
+        """The Airflow processes that have exited, with their exit codes (none should, while the test runs)."""
+        return [f"{' '.join(map(str, process.args[1:2]))} exited {process.returncode}"
+                for process in self.processes if process.poll() is not None]
 
     def __exit__(self, *exc) -> None:
         for process in self.processes:

@@ -26,12 +26,20 @@ def import_file(path: Path) -> dict:
 
 def task_facts(task) -> dict:
     return {"task_id": task.task_id, "retries": task.retries, "backoff": task.retry_exponential_backoff,
-            "execution_timeout_s": task.execution_timeout.total_seconds() if task.execution_timeout else None}
+            "execution_timeout_s": task.execution_timeout.total_seconds() if task.execution_timeout else None,
+            "pool": task.pool, "multiple_outputs": getattr(task, "multiple_outputs", None),
+            "on_failure_callback": [getattr(callback, "__name__", repr(callback))
+                                    for callback in _as_list(task.on_failure_callback)]}
+
+
+def _as_list(callbacks) -> list:
+    return list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks] if callbacks else []
 
 
 def dag_facts(dag) -> dict:
     return {"fileloc": dag.fileloc, "tags": sorted(dag.tags), "catchup": dag.catchup,
             "timetable": type(dag.timetable).__name__, "can_be_scheduled": dag.timetable.can_be_scheduled,
+            "max_active_runs": dag.max_active_runs, "params": sorted(dag.params.keys()),
             "tasks": [task_facts(task) for task in dag.tasks]}
 
 

@@ -16,7 +16,7 @@ from config import load_config
 from index.templates import IndexNames, remove_everything
 from nabd import pipeline
 from nabd.ledger import pending_intervals
-from tests.dags.airflow_commands import RunningAirflow, airflow_environment, run_airflow
+from tests.dags.airflow_commands import DAGS_DIR, RunningAirflow, airflow_environment, run_airflow
 from tests.dags.test_pipeline_under_airflow import collect_daily, latest
 
 # Two daily intervals of the demo forum: [20th, 21st) and [21st, 22nd).
@@ -93,6 +93,7 @@ def test_a_backfill_leaves_the_same_documents_and_files_as_running_the_days_one_
 
     backfill = airflow_environment(tmp_path / "airflow-backfill", backfill_dir)
     run_airflow(backfill, "db", "migrate")
+    run_airflow(backfill, "pools", "import", str(DAGS_DIR / "pools.json"))
     run_airflow(backfill, "dags", "reserialize")
     run_airflow(backfill, "dags", "unpause", "collect_daily")
     run_airflow(backfill, "dags", "unpause", "enrich_and_index")

@@ -11,8 +11,9 @@ import yaml
 
 from config import load_config
 from nabd import pipeline
-from nabd.ledger import mark_indexed, pending_intervals
+from nabd.ledger import mark_indexed, pending_intervals, raw_state
 from nabd.erasure import remember_erased
+from tests.support.receivers import free_port, start_webhook_receiver
 
 DAY = ("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z")
 
@@ -92,8 +93,108 @@ def test_an_interval_collected_but_never_indexed_is_picked_up_by_the_next_run_wh
 
     assert pipeline.enrichment_plan([], config_dir=str(test_config_dir)) == [
         {"source": "demo", "start": next_day[0], "end": next_day[1]}]
-    assert pipeline.enrichment_plan([{"start": DAY[0], "end": DAY[1]}], config_dir=str(test_config_dir)) == [
-        {"source": "demo", "start": DAY[0], "end": DAY[1]}, {"source": "demo", "start": next_day[0], "end": next_day[1]}]
+    assert pipeline.enrichment_plan([{"start": next_day[0], "end": next_day[1]}], config_dir=str(test_config_dir)) == [
+        {"source": "demo", "start": next_day[0], "end": next_day[1]}]
+
+
+def test_an_event_for_an_interval_an_earlier_run_already_indexed_plans_no_work_again(test_config_dir):
+    data_dir = Path(load_config(test_config_dir).settings.data_dir)
+    raw = pipeline.raw_path(data_dir, "demo", *DAY)
+    raw.parent.mkdir(parents=True)
+    raw.write_text("{}\n", encoding="utf-8")
+    mark_indexed(raw, indexed=1)
+
+    assert pipeline.enrichment_plan([{"start": DAY[0], "end": DAY[1]}], config_dir=str(test_config_dir)) == []
+
+
+def test_a_manual_run_redoes_its_requested_interval_even_when_it_is_indexed(test_config_dir):
+    data_dir = Path(load_config(test_config_dir).settings.data_dir)
+    raw = pipeline.raw_path(data_dir, "demo", *DAY)
+    raw.parent.mkdir(parents=True)
+    raw.write_text("{}\n", encoding="utf-8")
+    mark_indexed(raw, indexed=1)
+
+    assert pipeline.enrichment_plan([], {"start": DAY[0], "end": DAY[1]}, config_dir=str(test_config_dir)) == [
+        {"source": "demo", "start": DAY[0], "end": DAY[1]}]
+
+
+def test_a_raw_file_rewritten_while_it_was_enriched_stays_pending_after_indexing(tmp_path):
+    raw = tmp_path / "raw" / "demo" / "20261120T000000Z_20261121T000000Z.jsonl"
+    raw.parent.mkdir(parents=True)
+    raw.write_text("{}\n", encoding="utf-8")
+    as_enriched = raw_state(raw)
+    raw.write_text("{}\n{}\n", encoding="utf-8")     # re-collected between enrich and index
+    mark_indexed(raw, indexed=1, state=as_enriched)
+    assert pending_intervals(raw.parent) == [DAY]
+    mark_indexed(raw, indexed=2, state=raw_state(raw))
+    assert pending_intervals(raw.parent) == []
+
+
+def test_a_marker_is_written_through_a_uniquely_named_temporary_file_and_leaves_none_behind(tmp_path):
+    raw = tmp_path / "20261120T000000Z_20261121T000000Z.jsonl"
+    raw.write_text("{}\n", encoding="utf-8")
+    stale = tmp_path / ".20261120T000000Z_20261121T000000Z.indexed.json.tmp"   # the fixed name workers once shared
+    stale.write_text("half", encoding="utf-8")
+    marker = mark_indexed(raw, indexed=1)
+    assert json.loads(marker.read_text(encoding="utf-8"))["indexed"] == 1
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted([raw.name, marker.name, stale.name])
+    with pytest.raises(ValueError, match="expected exactly raw_size and raw_mtime_ns"):
+        mark_indexed(raw, indexed=1, state={"raw_size": 3})
+
+
+def test_a_collect_run_crawls_its_data_interval_or_a_manual_runs_requested_one():
+    scheduled = {"data_interval_start": "2026-12-07T22:00:00Z", "data_interval_end": "2026-12-07T23:00:00Z"}
+    assert pipeline.collection_interval("hourly", {}, **scheduled) == ("2026-12-07T22:00:00Z", "2026-12-07T23:00:00Z")
+    assert pipeline.collection_interval("hourly", {"interval_start": "2026-11-21T18:00:00+00:00"}, manual=True,
+                                        **scheduled) == ("2026-11-21T18:00:00Z", "2026-11-21T19:00:00Z")
+    assert pipeline.collection_interval("daily", {"interval_start": "2026-11-20", "interval_end": "2026-11-22"}) == (
+        DAY[0], "2026-11-22T00:00:00Z")
+    # `airflow dags trigger --logical-date`: the period ending there, not the hour the trigger was typed in.
+    assert pipeline.collection_interval("hourly", {}, logical_date="2026-11-21T19:00:00+00:00", manual=True,
+                                        **scheduled) == ("2026-11-21T18:00:00Z", "2026-11-21T19:00:00Z")
+    assert pipeline.collection_interval("daily", {}, logical_date="2026-11-21T05:30:00Z", manual=True) == DAY
+
+
+def test_a_collect_run_with_no_interval_to_crawl_says_how_to_give_one():
+    with pytest.raises(pipeline.PipelineError, match="interval_end '2026-11-21' was given without interval_start"):
+        pipeline.collection_interval("hourly", {"interval_end": "2026-11-21"})
+    with pytest.raises(pipeline.PipelineError, match="trigger it with params"):
+        pipeline.collection_interval("hourly", {}, manual=True)
+    with pytest.raises(ValueError, match="params interval_start 'tomorrow' is not an ISO 8601 time"):
+        pipeline.collection_interval("hourly", {"interval_start": "tomorrow"})
+    with pytest.raises(pipeline.PipelineError, match="schedule group 'weekly' is not one of"):
+        pipeline.collection_interval("weekly", {"interval_start": DAY[0]})
+
+
+def test_a_collection_plan_given_an_interval_puts_it_in_every_unit(test_config_dir):
+    units = pipeline.collection_plan("hourly", config_dir=str(test_config_dir), start=DAY[0], end=DAY[1])
+    assert [(unit["source"], unit["kind"], unit["start"], unit["end"]) for unit in units] == [
+        ("demo", "demo", DAY[0], DAY[1])]
+
+
+def test_a_task_that_failed_for_good_is_logged_and_posted_to_the_failure_webhook(monkeypatch, caplog):
+    receiver = start_webhook_receiver()
+    try:
+        monkeypatch.setenv(pipeline.FAILURE_WEBHOOK_ENV, receiver.url("/ops"))
+        with caplog.at_level("ERROR", logger="nabd.pipeline"):
+            report = pipeline.report_task_failure("enrich_and_index", "enrich", "asset_triggered__2026-11-21", map_index=2,
+                                                  try_number=4, error=pipeline.PipelineError("no raw mention file x.jsonl"),
+                                                  log_url="http://airflow.example/log")
+    finally:
+        receiver.server.shutdown()
+    text = ("nabd task enrich_and_index.enrich[2] of run asset_triggered__2026-11-21 failed for good (try 4): "
+            "PipelineError: no raw mention file x.jsonl\nlog: http://airflow.example/log")
+    assert [record.getMessage() for record in caplog.records] == [text]
+    assert receiver.posts_to("/ops") == [{"text": text}]
+    assert report["delivered"]["ok"] is True
+
+
+def test_a_failure_webhook_that_cannot_be_reached_is_logged_and_does_not_raise(monkeypatch, caplog):
+    monkeypatch.setenv(pipeline.FAILURE_WEBHOOK_ENV, f"http://127.0.0.1:{free_port()}/ops")
+    with caplog.at_level("ERROR", logger="nabd.pipeline"):
+        report = pipeline.report_task_failure("collect_hourly", "crawl", "manual__1", error="boom")
+    assert report["delivered"]["ok"] is False
+    assert "could not tell NABD_FAILURE_WEBHOOK_URL that collect_hourly.crawl failed" in caplog.text
 
 
 def test_a_recollected_interval_is_pending_again_until_it_is_indexed_again(tmp_path):
