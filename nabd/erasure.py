@@ -296,13 +296,17 @@ def _drop_alert_evidence(client, alias: str, mention_ids: set[str]) -> int:
 
 
 def redacted_figures(figures: dict, mention_ids: set[str]) -> dict | None:
-    """The report's figures without the erased posts (most engaged posts, topic examples); None when none was there."""
+    """The report's figures without the erased posts (most engaged posts, topic and rising-term examples); None
+    when none was there."""
     posts = [post for post in figures.get("posts", []) if post.get("id") not in mention_ids]
     topics = [{**topic, "examples": [post for post in topic.get("examples", []) if post.get("id") not in mention_ids]}
               for topic in figures.get("topics", [])]
-    if posts == figures.get("posts", []) and topics == figures.get("topics", []):
+    terms = [{**term, "examples": [post for post in term.get("examples", []) if post.get("id") not in mention_ids]}
+             for term in figures.get("rising_terms", [])]
+    if posts == figures.get("posts", []) and topics == figures.get("topics", []) \
+            and terms == figures.get("rising_terms", []):
         return None
-    return {**figures, "posts": posts, "topics": topics}
+    return {**figures, "posts": posts, "topics": topics, "rising_terms": terms}
 
 
 def _redact_reports(config, data_dir: Path, mention_ids: set[str], result: Erasure) -> None:

@@ -117,3 +117,19 @@ def test_the_email_carries_the_chart_as_an_inline_part_its_body_points_at(figure
     assert image.get_content() == png and image["Content-ID"].endswith('@nabd.report>')
     sent = message.get_body(preferencelist=("html",)).get_content()
     assert sent == body.replace(content_id[1:-1], image["Content-ID"][1:-1])
+
+
+def test_an_erased_post_leaves_the_rising_terms_examples_of_a_saved_report(figures, report_config):
+    from nabd.erasure import redacted_figures
+
+    redacted = redacted_figures(figures, {"r1"})
+    assert redacted is not None
+    assert all(post["id"] != "r1" for term in redacted["rising_terms"] for post in term["examples"])
+    assert "الشبكة طايحة من الصبح في الرياض" not in render_html(view_for(redacted, report_config))
+
+
+def test_figures_saved_before_the_morning_read_still_render(figures, report_config):
+    older = {key: value for key, value in figures.items() if key not in ("spam", "source_health")}
+    older["rising_terms"] = [{k: v for k, v in term.items() if k != "examples"} for term in figures["rising_terms"]]
+    html = render_html(view_for(older, report_config))
+    assert "لا سجلات جمع لهذا اليوم." in html
