@@ -23,9 +23,10 @@ COMMENTS_PATH = "/comments"
 COMMENT_URL = "https://www.youtube.com/watch?v={video_id}&lc={comment_id}"
 # The key travels in a header, never in the URL, so it cannot leak into logged URLs.
 API_KEY_HEADER = "X-Goog-Api-Key"
-# API error reasons that close one video's or one thread's comments, not the source: the page is skipped.
-# (Any other error, e.g. 403 quotaExceeded or forbidden, is a failed request.)
-CLOSED_COMMENTS_REASONS = frozenset({"commentsDisabled", "videoNotFound", "commentNotFound"})
+# API error reasons that close one video's or one thread's comments, not the source: the page is skipped
+# (`forbidden`: the video's comments cannot be read with this key, e.g. a private video). Any other error,
+# e.g. 403 quotaExceeded, is a failed request, and a 401/403 one fails the crawl (docs/sources.md).
+CLOSED_COMMENTS_REASONS = frozenset({"commentsDisabled", "videoNotFound", "commentNotFound", "forbidden"})
 REPLIES_PER_PAGE = "100"
 
 

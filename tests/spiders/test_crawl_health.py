@@ -176,3 +176,39 @@ def test_a_crawl_stopped_at_its_time_limit_leaves_a_failed_record(tmp_path, monk
     health = only_health(tmp_path / "raw")
     assert (health["status"], health["source_kind"], health["finish_reason"]) == ("failed", "html", "no summary")
     assert "ran past 2 s" in health["error"] and health["duration_s"] >= 2
+
+
+def youtube_crawl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closed_reason: str):
+    """A channel with two recent videos: the first's comment threads are empty, the second's answer 403 `closed_reason`."""
+    error = {"error": {"code": 403, "message": f"The request failed: {closed_reason}",
+                       "errors": [{"message": "…", "domain": "youtube.commentThread", "reason": closed_reason}]}}
+    playlist = {"kind": "youtube#playlistItemListResponse",
+                "items": [{"kind": "youtube#playlistItem", "contentDetails": {"videoId": video}} for video in ("dQw4w9WgXcQ", "Tp7kLm2Qa9E")]}
+
+    def threads(params: dict[str, str]) -> Reply:
+        if params["videoId"] == "Tp7kLm2Qa9E":
+            return json_reply(error, status=403)
+        return json_reply({"kind": "youtube#commentThreadListResponse", "items": []})
+
+    routes = {"/youtube/v3/channels": json_reply(fixture_json("youtube_channels.json")),
+              "/youtube/v3/playlistItems": json_reply(playlist), "/youtube/v3/commentThreads": threads}
+    monkeypatch.setenv("NABD_PSEUDONYM_KEY", "health-test-key")
+    monkeypatch.setenv("NABD_YOUTUBE_API_KEY", "AIza-test-key")
+    with LoopbackSite(routes) as site:
+        source = {"name": "youtube", "kind": "youtube", "credentials_env": ["NABD_YOUTUBE_API_KEY"],
+                  "options": {"api_url": site.base_url + "/youtube/v3", "channels": ["UCs4hMq2vK8dN0pXb3cYwTeA"]}}
+        return crawl_source(config_with_source(tmp_path / "config", source), "youtube", START, END,
+                            tmp_path / "raw" / "week.jsonl", tmp_path / "state")
+
+
+def test_a_youtube_video_whose_comments_are_forbidden_to_the_key_is_a_skipped_page(tmp_path, monkeypatch) -> None:
+    summary = youtube_crawl(tmp_path, monkeypatch, "forbidden")
+    assert summary.ok and summary.skipped_reasons == {"forbidden": 1} and summary.errors == 0
+    assert only_health(tmp_path / "raw")["status"] == "empty"
+
+
+def test_a_youtube_quota_spent_midway_fails_the_crawl(tmp_path, monkeypatch) -> None:
+    with pytest.raises(CrawlFailed, match=r"refused: HTTP 403 ×1"):
+        youtube_crawl(tmp_path, monkeypatch, "quotaExceeded")
+    health = only_health(tmp_path / "raw")
+    assert (health["status"], health["pages_skipped"]) == ("failed", 0)
