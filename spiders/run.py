@@ -442,12 +442,13 @@ class IntervalMerge:
 
 
 def _summarize(plan: SourcePlan, start: str, end: str, fetch_start: str, out: Path, stats: dict, collected: int) -> dict:
-    """The crawl's summary from its Scrapy stats; it failed when it did not finish, when the source refused it
-    (HTTP 401/403 outside item pages: credentials refused or access forbidden), or when it met errors and collected nothing."""
+    """The crawl's summary from its Scrapy stats; it failed when it did not finish, when a source with credentials
+    was refused (HTTP 401/403 outside item pages: a refused key, a spent quota), or when it met errors and collected
+    nothing. A keyless source refused on one of its endpoints (a feed, a list page) keeps what the others brought."""
     finish_reason = str(stats.get("finish_reason", "did not finish"))
     errors = int(stats.get("log_count/ERROR", 0)) + int(stats.get("log_count/CRITICAL", 0))
     refused = {status: int(stats.get(f"{FAILED_REQUESTS_STAT}/{status}", 0)) for status in sorted(REFUSED_STATUSES)}
-    refused = {status: count for status, count in refused.items() if count}
+    refused = {status: count for status, count in refused.items() if count and plan.credentials_env}
     if finish_reason != "finished":
         ok = False
     elif refused:

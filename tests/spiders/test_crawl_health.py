@@ -75,15 +75,15 @@ def test_a_source_that_is_down_fails_the_crawl_and_its_health_record_says_why(tm
     assert not (tmp_path / "raw" / "week.jsonl").exists()
 
 
-def test_a_site_that_starts_refusing_the_crawler_fails_it_even_with_posts_collected(tmp_path, monkeypatch) -> None:
+def test_a_keyless_site_refusing_one_list_page_keeps_what_the_others_brought_with_the_error_counted(tmp_path, monkeypatch) -> None:
     routes: dict = {"/reviews": list_page(THREADS[:1], 1, 2), "/reviews/5501": thread_page(THREADS[0]),
                     "/reviews?page=2": Reply("forbidden", status=403, content_type="text/plain")}
     site, config = review_site(routes, tmp_path, monkeypatch)
-    with site, pytest.raises(CrawlFailed, match=r"refused: HTTP 403 ×1"):
-        crawl_source(config, SOURCE, START, END, tmp_path / "raw" / "week.jsonl", tmp_path / "state")
+    with site:
+        summary = crawl_source(config, SOURCE, START, END, tmp_path / "raw" / "week.jsonl", tmp_path / "state")
+    assert summary.ok and summary.items == 1 and summary.errors == 1
     health = only_health(tmp_path / "raw")
-    assert (health["status"], health["collected"], health["http_status"]["4xx"]) == ("failed", 1, 1)
-    assert not (tmp_path / "raw" / "week.jsonl").exists(), "a failed crawl replaces nothing"
+    assert (health["status"], health["errors"], health["http_status"]["4xx"], health["error"]) == ("ok", 1, 1, None)
 
 
 def test_a_crawl_that_cannot_start_still_leaves_a_failed_record(tmp_path) -> None:
