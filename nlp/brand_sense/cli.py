@@ -1,4 +1,5 @@
-"""`nabd brand-sense fit`: fit the brand-sense model on the labelled posts and print what it measured."""
+"""`nabd brand-sense fit | evaluate | sample`: fit the brand-sense model on the labelled posts and print what it
+measured, measure a saved model on the hold-out, draw posts to label."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           "(when no threshold does, the one of best out-of-fold F1)")
     fit.add_argument("--no-leave-out", action="store_true", help="skip the leave-one-word-out fits (faster)")
     fit.set_defaults(handler=run_fit_command)
+    evaluate = commands.add_parser("evaluate", help="measure a saved model on the hold-out posts of a labelled file "
+                                                    "(the same report as fit's hold-out, nothing fitted)")
+    evaluate.add_argument("--labels", type=Path, default=None, help="team-labelled posts (default: the bundled file)")
+    evaluate.add_argument("--model", type=Path, default=None,
+                          help="model directory to measure (default: nlp/brand_sense/model, the shipped model)")
+    evaluate.set_defaults(handler=run_evaluate_command)
     sample = commands.add_parser("sample", help="draw posts holding an alias from mention files, ready to label "
                                                 "(guidelines: nlp/brand_sense/guidelines.md)")
     sample.add_argument("alias", help="the ambiguous alias, e.g. سهم")
@@ -46,6 +53,16 @@ def run_fit_command(args: argparse.Namespace) -> int:
         target_precision=args.target_precision,
         leave_out=not args.no_leave_out,
     ))
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
+def run_evaluate_command(args: argparse.Namespace) -> int:
+    from nlp.brand_sense.data import LABELED_FILE
+    from nlp.brand_sense.scorer import MODEL_DIR
+    from nlp.brand_sense.train import run_evaluate
+
+    report = run_evaluate(args.labels or LABELED_FILE, args.model or MODEL_DIR)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
 

@@ -176,6 +176,18 @@ def run_fit(args: FitArguments) -> dict:
     return report
 
 
+def run_evaluate(labels_path: Path = LABELED_FILE, model_dir: Path = MODEL_DIR) -> dict:
+    """A saved model on the hold-out posts of `labels_path`, measured as `run_fit` measures a new one
+    (for a before/after on the same posts when the labelled file grows)."""
+    labels = read_sense_labels(labels_path)
+    scorer = BrandSenseScorer.load(Path(model_dir))
+    holdout = [(label, _example(label.text, label.word, label.brand, TEAM_WEIGHT)) for label in labels
+               if label.split == "holdout"]
+    holdout = [(label, ex) for label, ex in holdout if ex is not None]
+    return {"model_dir": str(model_dir), "labels": _label_counts(labels),
+            "holdout": _holdout_report(scorer, holdout, labels)}
+
+
 def _out_of_fold_thresholds(weak_rows, train_team, args: FitArguments) -> tuple[float, dict[str, float], dict]:
     """The threshold for words nobody labelled (over all labelled words' out-of-fold probabilities)
     and one per labelled word with enough posts (`choose_threshold`)."""

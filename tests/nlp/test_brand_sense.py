@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,9 @@ from nabd.cli import main as nabd_main
 from nlp.brand_sense.data import BrandSenseLabelsError, read_sense_labels
 from nlp.brand_sense.features import HASH_SIZE, context_features
 from nlp.brand_sense.scorer import BrandSenseError, BrandSenseScorer, default_scorer
+from nlp.brand_sense.train import occurrences
 from nlp.brands import BrandMatcher, BrandRule
+from nlp.model.data import post_key
 
 SAHM = BrandRule(id="sahm", aliases=("سهم", "Sahm"), ambiguous_aliases=frozenset({"سهم"}),
                  handles=("@SahmCare",), include_terms=("شريحة سهم",), exclude_terms=("سعر السهم",))
@@ -105,6 +108,52 @@ def test_the_labelled_posts_cover_each_word_and_were_double_labelled() -> None:
 def test_the_hold_out_split_is_fixed_by_the_text() -> None:
     first, again = read_sense_labels(), read_sense_labels()
     assert [label.split for label in first] == [label.split for label in again]
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[^\W_]+", post_key(text)))
+
+
+def test_later_rounds_add_new_posts_and_no_near_copies() -> None:
+    """A post of round 2 or later is in the file once, and shares less than 75% of its words (Jaccard)
+    with every other post of the file: a near-copy would sit in both splits or count twice."""
+    from nlp.brand_sense.data import LABELED_FILE
+
+    records = [json.loads(line) for line in LABELED_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    later = [index for index, record in enumerate(records) if record.get("round", 1) >= 2]
+    assert len(later) >= 600
+    keys = [post_key(record["text"]) for record in records]
+    words = [_word_set(record["text"]) for record in records]
+    for index in later:
+        record = records[index]
+        assert keys.count(keys[index]) == 1, f"round {record['round']} post {record['source_id']} is in the file twice"
+        assert record["drawn"] in ("real", "substituted")
+        assert record["source_id"].startswith("subst:") == (record["drawn"] == "substituted")
+        assert occurrences(record["text"], record["word"]), f"{record['source_id']}: the matcher misses the word"
+        for other, other_words in enumerate(words):
+            if other != index:
+                overlap = len(words[index] & other_words) / len(words[index] | other_words)
+                assert overlap < 0.75, f"{record['source_id']} is a near-copy of {records[other]['source_id']}"
+
+
+def test_evaluate_measures_a_saved_model_on_the_hold_out_of_a_file(tmp_path: Path, capsys) -> None:
+    rows = []
+    for number in range(48):
+        brand = number % 2 == 0
+        text = f"شبكة سهم ضعيفة والنت مقطوع اليوم {number}" if brand else f"ارتفع سهم الراجحي في تداول اليوم {number}"
+        rows.append({"source_id": f"t:{number}", "word": "سهم", "text": text, "brand": brand,
+                     "sense": "company" if brand else "stock"})
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    holdout = [label for label in read_sense_labels(labels) if label.split == "holdout"]
+    assert nabd_main(["brand-sense", "evaluate", "--labels", str(labels)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    measured = report["holdout"]["سهم"]
+    assert measured["model"]["n"] == measured["matching"]["after"]["n"] == len(holdout)
+    assert measured["model"]["brand"] == sum(label.brand for label in holdout)
+    assert measured["matching"]["before"]["recall"] == 1.0  # without the model every company post counts
+    assert nabd_main(["brand-sense", "evaluate", "--labels", str(labels), "--model", str(tmp_path / "missing")]) == 1
+    assert "brand-sense model file not found" in capsys.readouterr().err
 
 
 def test_a_bad_label_line_is_named(tmp_path: Path) -> None:
