@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import BadRequestError, Elasticsearch
 
 from index.templates import IndexNames, brand_keywords, load_mapping_file, setup
 
@@ -75,7 +75,8 @@ def record_file(client: Elasticsearch, names: IndexNames, path: Path, *, refresh
 
 def configured_sink(config) -> Callable[[dict], None]:
     """A health sink for `spiders.run.run_crawl`: records into the configured cluster, connecting on first use
-    (and setting the indices up when the collection-health index is missing). Raises when Elasticsearch is away."""
+    (and setting the indices up when the collection-health index is missing). Raises when Elasticsearch is away,
+    and HealthRecordError (a ValueError) when the record itself is refused."""
     connected: dict[str, Any] = {}
 
     def sink(health: dict) -> None:
@@ -86,7 +87,10 @@ def configured_sink(config) -> Callable[[dict], None]:
             if not client.indices.exists_alias(name=names.collection_health_alias):
                 setup(client, names, brand_keywords(config.brands))
             connected.update(client=client, names=names)
-        record(connected["client"], connected["names"], health)
+        try:
+            record(connected["client"], connected["names"], health)
+        except BadRequestError as error:  # the record does not fit the mapping: the record's fault, not the cluster's
+            raise HealthRecordError(f"health record of crawl {health.get('crawl_id')} refused by Elasticsearch: {error}") from error
 
     return sink
 

@@ -23,7 +23,8 @@ HTTP_STATUS_STAT = "downloader/response_status_count/"
 ROBOTS_STATUS_STAT = "robotstxt/response_status_count/"
 HTTP_CLASSES = ("2xx", "3xx", "4xx", "5xx")
 PENDING_SUFFIX = ".pending.json"
-HEALTH_FILE = re.compile(r"\.health-[0-9a-f]{32}(\.pending)?\.json$")
+REJECTED_SUFFIX = ".rejected.json"
+HEALTH_FILE = re.compile(r"\.health-[0-9a-f]{32}(\.pending|\.rejected)?\.json$")
 
 HealthSink = Callable[[dict], None]
 
@@ -103,22 +104,36 @@ def read_health(path: Path) -> dict:
 def deliver_pending(folder: Path, sink: HealthSink) -> tuple[int, int]:
     """Hands every pending record of `folder` to `sink`, marking each taken one recorded.
 
-    Stops at the first failure of the sink (Elasticsearch away: the rest waits for the next crawl);
-    a file that cannot be read is logged and left where it is. Returns (recorded, left pending).
+    Stops at the first failure of the sink (Elasticsearch away: the rest waits for the next crawl); a record
+    that is not JSON or that the sink refuses (ValueError: it does not fit the index) is renamed
+    `.rejected.json` and logged. Returns (recorded, not recorded).
     """
     pending = pending_health_files(folder)
     recorded = 0
     for path in pending:
         try:
             record = read_health(path)
-        except (OSError, ValueError) as error:
-            logger.error("health record left pending: %s", error)
+        except OSError as error:
+            logger.error("health record %s left pending: %s", path, error)
+            continue
+        except ValueError as error:
+            _reject(path, error)
             continue
         try:
             sink(record)
+        except ValueError as error:  # the record itself was refused: set aside, so it cannot hold up the others
+            _reject(path, error)
+            continue
         except Exception as error:  # the sink talks to another system: its failure must not fail the crawl
             logger.warning("could not record crawl health (kept in %s, recorded by a later crawl): %s", path, error)
             break
         path.replace(path.with_name(path.name.removesuffix(PENDING_SUFFIX) + ".json"))
         recorded += 1
     return recorded, len(pending) - recorded
+
+
+def _reject(path: Path, error: ValueError) -> None:
+    """Sets a record that can never be recorded aside as `.rejected.json`, logging why."""
+    rejected = path.with_name(path.name.removesuffix(PENDING_SUFFIX) + REJECTED_SUFFIX)
+    path.replace(rejected)
+    logger.error("crawl health record refused, kept as %s: %s", rejected, error)

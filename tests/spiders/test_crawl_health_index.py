@@ -1,5 +1,5 @@
 """`nabd crawl` records each crawl's health in the real collection-health index; with Elasticsearch away, the crawl
-still succeeds and its record waits next to the raw file for the next crawl."""
+still succeeds and its record waits next to the raw file for the next crawl; a record it refuses is set aside."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from index.collection_health import latest
+from config import load_config
+from index.collection_health import configured_sink, latest
 from nabd.cli import main
 from spiders.demo.site import DemoSite, load_posts
-from spiders.health import pending_health_files
+from spiders.health import deliver_pending, pending_health_files, write_health
 
 START, END = "2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z"
 
@@ -70,3 +71,19 @@ def test_with_elasticsearch_away_the_crawl_succeeds_and_the_next_crawl_records_b
     assert len(hits) == 2 and {hit["_source"]["status"] for hit in hits} == {"ok"}
     (demo,) = latest(es_client, index_names, START, END)
     assert demo["runs"] == 1, "two crawls of one interval are one run: the latest stands for it"
+
+
+def test_a_record_elasticsearch_refuses_is_set_aside_and_holds_up_no_other(test_config_dir, es_client, index_names, tmp_path) -> None:
+    folder = tmp_path / "var" / "raw" / "news_rss"
+    good = {"@timestamp": "2026-11-21T10:02:00Z", "source": "news_rss", "source_kind": "rss", "status": "empty", "items": 0,
+            "interval_start": "2026-11-21T09:00:00Z", "interval_end": "2026-11-21T10:00:00Z", "crawl_id": "b" * 32}
+    write_health(folder / "a.jsonl", {**good, "interval_start": "yesterday", "crawl_id": "a" * 32})
+    write_health(folder / "b.jsonl", good)
+    (folder / f"c.health-{'c' * 32}.pending.json").write_text("{not json", encoding="utf-8")
+
+    assert deliver_pending(folder, configured_sink(load_config(test_config_dir))) == (1, 2)
+
+    assert sorted(path.name for path in folder.iterdir()) == [
+        f"a.health-{'a' * 32}.rejected.json", f"b.health-{'b' * 32}.json", f"c.health-{'c' * 32}.rejected.json"]
+    es_client.indices.refresh(index=index_names.collection_health_alias)
+    assert es_client.count(index=index_names.collection_health_alias)["count"] == 1
