@@ -19,7 +19,7 @@ from spiders.demo.site import DemoSite, load_posts
 from spiders.health import HEALTH_FILE
 from spiders.items import mention_id
 from spiders.partfile import PartFile
-from spiders.run import REPO_ROOT, CrawlFailed, crawl_command, run_crawl
+from spiders.run import REPO_ROOT, crawl_command, run_crawl
 
 START, END = "2026-11-16T00:00:00Z", "2026-11-23T00:00:00Z"
 
