@@ -15,8 +15,9 @@ it does its own.
 
 A brand's sentiment is its own (`nlp.brand_sentiment`, "<brand>:<sentiment>"), the post's `nlp.sentiment`
 on mentions indexed before per-brand sentiment. Kibana cannot tie the brand picked on a dashboard to a
-query, so the charts use the runtime field `brand_sentiment` ("<brand>:<sentiment>" for every brand a
-mention names, with that fallback): each series and bar is one brand's own sentiment. Charts that split by
+query, so the sentiment charts count "<brand>:<sentiment>" pairs for every brand a mention names, with that
+fallback (`pair_aggregations`, no script): each series and bar is one brand's own sentiment; in Discover and
+the saved searches the runtime field `brand_sentiment` (Painless) shows the same pairs. Charts that split by
 sentiment are Vega charts with one fixed colour scale (negative red, neutral grey, positive green, the
 report's colours): Lens colours a split by palette order. Share of voice is a Vega chart that ignores the
 dashboard's pickers on purpose (only the time range applies): it is pinned to each reported brand and the
@@ -303,8 +304,11 @@ def metric(layer_id: str, accessor: str, secondary: str | None = None, colour: s
 VEGA_LITE = "https://vega.github.io/schema/vega-lite/v5.json"
 TIME_IN_PERIOD = {"range": {"@timestamp": {"%timefilter%": True}}}
 SPAM = {"term": {"nlp.spam": True}}
-DAILY = {"field": "@timestamp", "calendar_interval": "1d", "min_doc_count": 0,
-         "extended_bounds": {"min": {"%timefilter%": "min"}, "max": {"%timefilter%": "max"}}}
+def daily(timezone: str) -> dict:
+    """One bucket per calendar day in `timezone` (the reported brands' own, as the report counts days) over
+    the dashboard's whole time range, empty days included."""
+    return {"field": "@timestamp", "calendar_interval": "1d", "time_zone": timezone, "min_doc_count": 0,
+            "extended_bounds": {"min": {"%timefilter%": "min"}, "max": {"%timefilter%": "max"}}}
 SENTIMENT_LABELS = {"positive": "إيجابية / Positive", "neutral": "محايدة / Neutral", "negative": "سلبية / Negative"}
 
 
@@ -314,6 +318,7 @@ class BrandGroup:
 
     brand: str
     competitors: tuple[str, ...]
+    timezone: str = "UTC"
 
     @property
     def members(self) -> list[str]:
@@ -325,7 +330,12 @@ def brand_groups(config_dir: Path | str | None = REPOSITORY_CONFIG) -> list[Bran
     from config import load_config
 
     brands = load_config(config_dir).brands
-    return [BrandGroup(b.id, tuple(b.competitors)) for b in brands if b.role == "brand" and b.competitors]
+    return [BrandGroup(b.id, tuple(b.competitors), b.timezone) for b in brands if b.role == "brand" and b.competitors]
+
+
+def charts_timezone(groups: list[BrandGroup]) -> str:
+    """The time zone daily charts count days in: the first compared brand's (the report's day), else UTC."""
+    return groups[0].timezone if groups else "UTC"
 
 
 def compared_brands(groups: list[BrandGroup]) -> list[str]:
@@ -343,8 +353,7 @@ def mention_request(aggs: dict, filters: list[dict] = (), dashboard_context: boo
         must.insert(0, "%dashboard_context-must_clause%")
         must_not.insert(0, "%dashboard_context-must_not_clause%")
         applied.insert(0, "%dashboard_context-filter_clause%")
-    return {"size": 0, "query": {"bool": {"must": must, "must_not": must_not, "filter": applied}},
-            "runtime_mappings": MENTION_RUNTIME_FIELDS, "aggs": aggs}
+    return {"size": 0, "query": {"bool": {"must": must, "must_not": must_not, "filter": applied}}, "aggs": aggs}
 
 
 def sentiment_colour(title: str = MENTION_LABELS["nlp.sentiment"]) -> dict:
@@ -355,10 +364,30 @@ def sentiment_colour(title: str = MENTION_LABELS["nlp.sentiment"]) -> dict:
                        + " : datum.label"}}
 
 
-PAIR_PARTS = [
-    {"calculate": "split(datum.pair.key, ':')[0]", "as": "brand"},
-    {"calculate": "split(datum.pair.key, ':')[1]", "as": "sentiment"},
-    {"calculate": "datum.pair.doc_count", "as": "count"},
+def pair_aggregations(size: int = 60) -> dict:
+    """Each brand's own sentiment without a script (Vega charts then run on every distribution): the
+    "<brand>:<sentiment>" pairs of `nlp.brand_sentiment`, and, for mentions indexed before per-brand
+    sentiment, the post's `nlp.sentiment` under each brand the mention names (what `brand_sentiment` emits)."""
+    own = {"exists": {"field": "nlp.brand_sentiment"}}
+    return {"own": {"filter": own, "aggs": {"pairs": {"terms": {"field": "nlp.brand_sentiment", "size": size}}}},
+            "post": {"filter": {"bool": {"must_not": [own]}},
+                     "aggs": {"brands": {"terms": {"field": "brands.id", "size": size},
+                                         "aggs": {"sentiments": {"terms": {"field": "nlp.sentiment", "size": 3}}}}}}}
+
+
+# Vega-Lite rows `brand`, `sentiment`, `count` from a row holding `pair_aggregations` (other fields kept): the
+# two bucket lists zipped, folded into one column, each post bucket opened into its sentiments. `day` is a
+# daily bucket's own date ("2026-11-21", in the histogram's time zone), read as UTC so no browser shifts it.
+PAIR_ROWS = [
+    {"calculate": "datum.key_as_string ? toDate(substring(datum.key_as_string, 0, 10)) : null", "as": "day"},
+    {"flatten": ["own.pairs.buckets", "post.brands.buckets"], "as": ["own_pair", "post_brand"]},
+    {"fold": ["own_pair", "post_brand"], "as": ["kind", "value"]},
+    {"filter": "datum.value != null"},
+    {"calculate": "datum.kind === 'own_pair' ? [datum.value] : datum.value.sentiments.buckets", "as": "parts"},
+    {"flatten": ["parts"], "as": ["part"]},
+    {"calculate": "datum.kind === 'own_pair' ? split(datum.part.key, ':')[0] : datum.value.key", "as": "brand"},
+    {"calculate": "datum.kind === 'own_pair' ? split(datum.part.key, ':')[1] : datum.part.key", "as": "sentiment"},
+    {"calculate": "datum.part.doc_count", "as": "count"},
 ]
 
 
@@ -368,17 +397,15 @@ def net_sentiment_by_brand_spec(index: str) -> dict:
     brand a bucket stands for, so the pairs are counted here and each brand's net computed from them."""
     return {
         "$schema": VEGA_LITE,
-        "data": {"url": {"index": index, "body": mention_request(
-            {"pairs": {"terms": {"field": BRAND_SENTIMENT, "size": 300}}})},
-            "format": {"property": "aggregations.pairs.buckets"}},
+        "data": {"url": {"index": index, "body": mention_request(pair_aggregations(300))},
+                 "format": {"property": "aggregations"}},
         "transform": [
-            {"calculate": "split(datum.key, ':')[0]", "as": "brand"},
-            {"calculate": "split(datum.key, ':')[1]", "as": "sentiment"},
-            {"calculate": "datum.sentiment === 'positive' ? datum.doc_count : 0", "as": "positive_part"},
-            {"calculate": "datum.sentiment === 'negative' ? datum.doc_count : 0", "as": "negative_part"},
+            *PAIR_ROWS,
+            {"calculate": "datum.sentiment === 'positive' ? datum.count : 0", "as": "positive_part"},
+            {"calculate": "datum.sentiment === 'negative' ? datum.count : 0", "as": "negative_part"},
             {"aggregate": [{"op": "sum", "field": "positive_part", "as": "positive"},
                            {"op": "sum", "field": "negative_part", "as": "negative"},
-                           {"op": "sum", "field": "doc_count", "as": "mentions"}], "groupby": ["brand"]},
+                           {"op": "sum", "field": "count", "as": "mentions"}], "groupby": ["brand"]},
             {"filter": "datum.positive + datum.negative > 0"},
             {"calculate": "(datum.positive - datum.negative) / (datum.positive + datum.negative)", "as": "net"}],
         "mark": {"type": "bar", "tooltip": True},
@@ -396,22 +423,22 @@ def net_sentiment_by_brand_spec(index: str) -> dict:
     }
 
 
-def _daily_pairs(index: str) -> dict:
+def _daily_pairs(index: str, timezone: str) -> dict:
     """Per day, the `brand:sentiment` pairs of the dashboard's mentions, one row per (day, pair)."""
     return {"url": {"index": index, "body": mention_request(
-        {"over_time": {"date_histogram": DAILY, "aggs": {"pairs": {"terms": {"field": BRAND_SENTIMENT, "size": 60}}}}})},
+        {"over_time": {"date_histogram": daily(timezone), "aggs": pair_aggregations()}})},
         "format": {"property": "aggregations.over_time.buckets"}}
 
 
-def sentiment_over_time_spec(index: str) -> dict:
+def sentiment_over_time_spec(index: str, timezone: str) -> dict:
     """Vega-Lite: mentions per day stacked by each brand's own sentiment (fixed colours), one row per brand."""
     return {
         "$schema": VEGA_LITE,
-        "data": _daily_pairs(index),
-        "transform": [{"flatten": ["pairs.buckets"], "as": ["pair"]}, *PAIR_PARTS],
+        "data": _daily_pairs(index, timezone),
+        "transform": PAIR_ROWS,
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
-            "x": {"field": "key", "type": "temporal", "timeUnit": "yearmonthdate", "title": "اليوم / Day"},
+            "x": {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": "اليوم / Day"},
             "y": {"aggregate": "sum", "field": "count", "type": "quantitative", "stack": True,
                   "title": "عدد الإشارات / Mentions"},
             "color": sentiment_colour(MENTION_LABELS[BRAND_SENTIMENT]),
@@ -422,22 +449,22 @@ def sentiment_over_time_spec(index: str) -> dict:
     }
 
 
-def net_sentiment_over_time_spec(index: str) -> dict:
+def net_sentiment_over_time_spec(index: str, timezone: str) -> dict:
     """Vega-Lite: each brand's net sentiment per day, one line per brand."""
     return {
         "$schema": VEGA_LITE,
-        "data": _daily_pairs(index),
+        "data": _daily_pairs(index, timezone),
         "transform": [
-            {"flatten": ["pairs.buckets"], "as": ["pair"]}, *PAIR_PARTS,
+            *PAIR_ROWS,
             {"calculate": "datum.sentiment === 'positive' ? datum.count : 0", "as": "positive_part"},
             {"calculate": "datum.sentiment === 'negative' ? datum.count : 0", "as": "negative_part"},
             {"aggregate": [{"op": "sum", "field": "positive_part", "as": "positive"},
-                           {"op": "sum", "field": "negative_part", "as": "negative"}], "groupby": ["key", "brand"]},
+                           {"op": "sum", "field": "negative_part", "as": "negative"}], "groupby": ["day", "brand"]},
             {"filter": "datum.positive + datum.negative > 0"},
             {"calculate": "(datum.positive - datum.negative) / (datum.positive + datum.negative)", "as": "net"}],
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {
-            "x": {"field": "key", "type": "temporal", "timeUnit": "yearmonthdate", "title": "اليوم / Day"},
+            "x": {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": "اليوم / Day"},
             "y": {"field": "net", "type": "quantitative", "title": "صافي المشاعر / Net sentiment",
                   "scale": {"domain": [-1, 1]}, "axis": {"format": ".0%"}},
             "color": {"field": "brand", "type": "nominal", "title": MENTION_LABELS["brands.id"]},
@@ -448,16 +475,17 @@ def net_sentiment_over_time_spec(index: str) -> dict:
     }
 
 
-def complaint_rate_over_time_spec(index: str) -> dict:
+def complaint_rate_over_time_spec(index: str, timezone: str) -> dict:
     """Vega-Lite: complaints ÷ mentions per day and brand (a line per brand named in the dashboard's mentions)."""
     brands = {"terms": {"field": "brands.id", "size": 10},
               "aggs": {"complaints": {"filter": {"term": {"nlp.complaint": True}}}}}
     return {
         "$schema": VEGA_LITE,
         "data": {"url": {"index": index, "body": mention_request(
-            {"over_time": {"date_histogram": DAILY, "aggs": {"brands": brands}}})},
+            {"over_time": {"date_histogram": daily(timezone), "aggs": {"brands": brands}}})},
             "format": {"property": "aggregations.over_time.buckets"}},
         "transform": [
+            {"calculate": "toDate(substring(datum.key_as_string, 0, 10))", "as": "day"},
             {"flatten": ["brands.buckets"], "as": ["bucket"]},
             {"calculate": "datum.bucket.key", "as": "brand"},
             {"calculate": "datum.bucket.doc_count", "as": "mentions"},
@@ -465,7 +493,7 @@ def complaint_rate_over_time_spec(index: str) -> dict:
             {"calculate": "datum.mentions > 0 ? datum.complaints / datum.mentions : null", "as": "rate"}],
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {
-            "x": {"field": "key", "type": "temporal", "timeUnit": "yearmonthdate", "title": "اليوم / Day"},
+            "x": {"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": "اليوم / Day"},
             "y": {"field": "rate", "type": "quantitative", "title": "نسبة الشكاوى / Complaint rate",
                   "axis": {"format": ".0%"}},
             "color": {"field": "brand", "type": "nominal", "title": MENTION_LABELS["brands.id"]},
@@ -510,8 +538,7 @@ def competitors_spec(index: str, groups: list[BrandGroup]) -> dict:
     and complaint rate — under the dashboard's query, filters and time range (it has no brand picker)."""
     members = compared_brands(groups)
     brands = {"terms": {"field": "brands.id", "size": len(members), "include": members},
-              "aggs": {"complaints": {"filter": {"term": {"nlp.complaint": True}}},
-                       "pairs": {"terms": {"field": BRAND_SENTIMENT, "size": 60}}}}
+              "aggs": {"complaints": {"filter": {"term": {"nlp.complaint": True}}}, **pair_aggregations()}}
     request = mention_request({"brands": brands}, [{"terms": {"brands.id": members}}])
     metrics = {"mentions": "عدد الإشارات / Mentions", "net": "صافي المشاعر / Net sentiment",
                "complaint_rate": "نسبة الشكاوى / Complaint rate"}
@@ -519,15 +546,15 @@ def competitors_spec(index: str, groups: list[BrandGroup]) -> dict:
         "$schema": VEGA_LITE,
         "data": {"url": {"index": index, "body": request}, "format": {"property": "aggregations.brands.buckets"}},
         "transform": [
-            {"flatten": ["pairs.buckets"], "as": ["pair"]},
-            {"calculate": "split(datum.pair.key, ':')[0] === datum.key", "as": "own"},
-            {"calculate": "split(datum.pair.key, ':')[1]", "as": "sentiment"},
-            {"calculate": "datum.own && datum.sentiment === 'positive' ? datum.pair.doc_count : 0", "as": "pos"},
-            {"calculate": "datum.own && datum.sentiment === 'negative' ? datum.pair.doc_count : 0", "as": "neg"},
+            {"calculate": "datum.doc_count", "as": "brand_mentions"},
+            {"calculate": "datum.complaints.doc_count", "as": "brand_complaints"},
+            *PAIR_ROWS,
+            {"calculate": "datum.brand === datum.key && datum.sentiment === 'positive' ? datum.count : 0", "as": "pos"},
+            {"calculate": "datum.brand === datum.key && datum.sentiment === 'negative' ? datum.count : 0", "as": "neg"},
             {"aggregate": [{"op": "sum", "field": "pos", "as": "positive"},
                            {"op": "sum", "field": "neg", "as": "negative"},
-                           {"op": "max", "field": "doc_count", "as": "mentions"},
-                           {"op": "max", "field": "complaints.doc_count", "as": "complaints"}], "groupby": ["key"]},
+                           {"op": "max", "field": "brand_mentions", "as": "mentions"},
+                           {"op": "max", "field": "brand_complaints", "as": "complaints"}], "groupby": ["key"]},
             {"calculate": "datum.positive + datum.negative > 0 ? (datum.positive - datum.negative) / "
                           "(datum.positive + datum.negative) : 0", "as": "net"},
             {"calculate": "datum.mentions > 0 ? datum.complaints / datum.mentions : 0", "as": "complaint_rate"},
@@ -625,7 +652,7 @@ def saved_objects(prefix: str = DEFAULT_PREFIX, groups: list[BrandGroup] | None 
                   MENTION_FORMATS, MENTION_RUNTIME_FIELDS),
         data_view(ALERTS_VIEW, f"{prefix}-alerts", "نبض — التنبيهات / nabd alerts", ALERT_LABELS, ALERT_FORMATS),
         *saved_searches(),
-        *brand_health_objects(index, groups),
+        *brand_health_objects(index, groups, charts_timezone(groups)),
         *complaints_objects(),
         *competitors_objects(index, groups),
         *alerts_objects(),
@@ -674,21 +701,21 @@ def saved_searches() -> list[dict]:
     ]
 
 
-def brand_health_objects(index: str, groups: list[BrandGroup]) -> list[dict]:
+def brand_health_objects(index: str, groups: list[BrandGroup], timezone: str) -> list[dict]:
     """The Brand health dashboard and its charts."""
     return [
         vega("nabd-vega-volume-by-sentiment", "حجم الإشارات حسب المشاعر / Volume by sentiment",
              "Mentions per day stacked by each brand's own sentiment (negative red, neutral grey, positive green), "
-             "one row per brand; spam excluded.", sentiment_over_time_spec(index)),
+             "one row per brand; spam excluded.", sentiment_over_time_spec(index, timezone)),
         vega("nabd-vega-net-sentiment", "صافي المشاعر حسب العلامة / Net sentiment",
              "(positive − negative) / (positive + negative) per brand, from each brand's own sentiment, over the "
              "dashboard's period and filters (spam excluded). With a brand picked, brands named in the same posts "
              "show as well.", net_sentiment_by_brand_spec(index)),
         vega("nabd-vega-net-sentiment-over-time", "صافي المشاعر عبر الزمن / Net sentiment over time",
              "Each brand's net sentiment per day (its own sentiment; spam excluded).",
-             net_sentiment_over_time_spec(index)),
+             net_sentiment_over_time_spec(index, timezone)),
         vega("nabd-vega-complaint-rate", "نسبة الشكاوى عبر الزمن / Complaint rate over time",
-             "Complaints ÷ mentions per day and brand (spam excluded).", complaint_rate_over_time_spec(index)),
+             "Complaints ÷ mentions per day and brand (spam excluded).", complaint_rate_over_time_spec(index, timezone)),
         lens("nabd-lens-complaint-topics", "مواضيع الشكاوى / Complaint topics",
              "Complaints per topic (a complaint may carry several topics).", MENTIONS_VIEW, "lnsXY",
              f"nlp.complaint:true and {NOT_SPAM}", "topics",

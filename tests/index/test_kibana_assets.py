@@ -144,8 +144,8 @@ def test_brand_sentiment_is_each_brands_own_with_the_posts_sentiment_for_old_men
     assert script_fields(script) == {"nlp.brand_sentiment", "nlp.sentiment", "brands.id"}
     assert "emit(pair)" in script and "emit(brand + ':' + sentiment)" in script
     volume = assets.vega_spec(by_id(shipped, "nabd-vega-volume-by-sentiment"))
-    assert volume["data"]["url"]["body"]["aggs"]["over_time"]["aggs"] == {
-        "pairs": {"terms": {"field": "brand_sentiment", "size": 60}}}
+    assert volume["data"]["url"]["body"]["aggs"]["over_time"]["aggs"] == assets.pair_aggregations()
+    assert volume["transform"] == assets.PAIR_ROWS
     assert volume["encoding"]["row"]["field"] == "brand"
 
 
@@ -154,8 +154,13 @@ def test_net_sentiment_is_computed_per_brand_from_each_brands_own_sentiment(ship
     spec = assets.vega_spec(net)
     body = spec["data"]["url"]["body"]
     assert spec["data"]["url"]["index"] == "nabd-mentions"
-    assert body["runtime_mappings"] == runtime_fields(by_id(shipped, "nabd-mentions"))
-    assert body["aggs"] == {"pairs": {"terms": {"field": "brand_sentiment", "size": 300}}}
+    assert "runtime_mappings" not in body                   # no script: it runs on every distribution
+    assert body["aggs"] == {
+        "own": {"filter": {"exists": {"field": "nlp.brand_sentiment"}},
+                "aggs": {"pairs": {"terms": {"field": "nlp.brand_sentiment", "size": 300}}}},
+        "post": {"filter": {"bool": {"must_not": [{"exists": {"field": "nlp.brand_sentiment"}}]}},
+                 "aggs": {"brands": {"terms": {"field": "brands.id", "size": 300},
+                                     "aggs": {"sentiments": {"terms": {"field": "nlp.sentiment", "size": 3}}}}}}}
     assert {"term": {"nlp.spam": True}} in body["query"]["bool"]["must_not"]
     assert "%dashboard_context-filter_clause%" in body["query"]["bool"]["filter"]
     assert spec["transform"][-1] == {
@@ -177,7 +182,7 @@ def test_a_vega_chart_on_a_field_the_mapping_lacks_is_reported(shipped):
     broken = copy.deepcopy(shipped)
     net = by_id(broken, "nabd-vega-net-sentiment")
     spec = assets.vega_spec(net)
-    spec["data"]["url"]["body"]["aggs"]["pairs"]["terms"]["field"] = "nlp.brand"
+    spec["data"]["url"]["body"]["aggs"]["own"]["aggs"]["pairs"]["terms"]["field"] = "nlp.brand"
     broken[broken.index(net)] = assets.vega(net["id"], net["attributes"]["title"], net["attributes"]["description"],
                                             spec)
     assert field_problems(broken) == [

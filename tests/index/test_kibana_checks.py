@@ -200,3 +200,25 @@ def test_the_operations_dashboard_reads_the_collection_health_mapping(shipped):
     colours = {c["forAccessor"]: c["color"] for c in status["attributes"]["state"]["visualization"]["layers"][0][
         "yConfig"]}
     assert colours == {"status-ok": "#2e7d32", "status-empty": "#9e9e9e", "status-failed": "#c62828"}
+
+
+def test_every_kql_query_of_the_analysts_guide_parses_and_names_mapped_fields(shipped):
+    """docs/analysts.md answers its questions with the shipped dashboards and KQL that works on the mappings."""
+    import re
+    from pathlib import Path
+
+    from index.kibana.validate import index_fields
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "analysts.md").read_text(encoding="utf-8")
+    known = set(index_fields("mentions")) | set(index_fields("collection_health")) | {"brand_sentiment"}
+    blocks = re.split(r"\n(?=- )", guide)
+    queries = [query for block in blocks if "**KQL" in block for query in re.findall(r"`([^`]+)`", block)]
+    assert len(queries) >= 14
+    for query in queries:
+        fields = query_fields(query)                      # raises KqlSyntaxError with the position
+        assert fields, query
+        assert all(field in known for field in fields), (query, fields - known)
+    titles = {obj["attributes"]["title"] for obj in shipped}
+    for dashboard in re.findall(r"\*\*([^*/]+ / [^*]+)\*\*", guide):
+        if dashboard.split(" / ")[1] in {"Brand health", "Complaints", "Competitors", "Operations", "Alerts"}:
+            assert dashboard in titles, dashboard
