@@ -200,8 +200,10 @@ def collect_source(source: str, start: datetime | str, end: datetime | str, *,
     """Crawls one source over [start, end) in its own process into its raw file (rewritten, so idempotent).
 
     The demo source's site is started here on loopback. Mentions of authors who asked to be erased
-    are removed before the file is handed on.
+    are removed before the file is handed on. The crawl's health record, whatever its outcome, goes
+    next to the raw file and into the collection-health index (kept pending when Elasticsearch is away).
     """
+    from index.collection_health import configured_sink
     from nabd.erasure import drop_erased
     from spiders.run import run_crawl
 
@@ -210,7 +212,8 @@ def collect_source(source: str, start: datetime | str, end: datetime | str, *,
     out = raw_path(_data_dir(config), source, start, end)
     with ExitStack() as stack:
         base_url = _base_url(config, source, stack)
-        crawl = run_crawl(source, start, end, out, base_url=base_url, config_path=config.config_dir)
+        crawl = run_crawl(source, start, end, out, base_url=base_url, config_path=config.config_dir,
+                          health_sink=configured_sink(config))
     erased = drop_erased(config, [out])
     return {"source": source, "start": start, "end": end, "raw_file": str(out),
             "items": crawl.items - erased, "dropped": dict(crawl.dropped), "erased": erased}

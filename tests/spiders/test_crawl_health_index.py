@@ -12,6 +12,7 @@ import yaml
 from config import load_config
 from index.collection_health import configured_sink, latest
 from nabd.cli import main
+from nabd.pipeline import collect_source
 from spiders.demo.site import DemoSite, load_posts
 from spiders.health import deliver_pending, pending_health_files, write_health
 
@@ -87,3 +88,11 @@ def test_a_record_elasticsearch_refuses_is_set_aside_and_holds_up_no_other(test_
         f"a.health-{'a' * 32}.rejected.json", f"b.health-{'b' * 32}.json", f"c.health-{'c' * 32}.rejected.json"]
     es_client.indices.refresh(index=index_names.collection_health_alias)
     assert es_client.count(index=index_names.collection_health_alias)["count"] == 1
+
+
+def test_the_collect_task_records_each_crawls_health_in_the_index(test_config_dir, es_client, index_names, pseudonym_key) -> None:
+    collected = collect_source("demo", START, END, config_dir=str(test_config_dir))
+    es_client.indices.refresh(index=index_names.collection_health_alias)
+    (demo,) = latest(es_client, index_names, START, END)
+    assert (demo["status"], demo["items"], demo["runs"]) == ("ok", collected["items"], 1) and collected["items"] > 0
+    assert pending_health_files(Path(collected["raw_file"]).parent) == []
