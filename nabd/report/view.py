@@ -102,7 +102,7 @@ def source_health_rows(style: NumberStyle, sources: list[dict]) -> list[dict]:
     runs in a row found nothing or failed."""
     labels = style.labels
     return [{"source": clean_text(s["source"], 40), "status": labels[f"status_{s['status']}"],
-             "colour": STATUS_COLOURS[s["status"]], "items": style.count(s["items_total"]),
+             "colour": STATUS_COLOURS[s["status"]], "collected": style.count(s["items_total"]),
              "runs": style.count(s["runs"]), "failed": style.count(s["failed_runs"]),
              "streak": style.count(s["consecutive_failed_or_empty"]),
              "error": clean_text(s["error"], 120) if s.get("error") else None} for s in sources]

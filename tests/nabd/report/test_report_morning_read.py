@@ -79,6 +79,9 @@ def test_the_html_shows_the_chart_the_terms_examples_source_health_and_spam(figu
     assert "أعلى يوم للسلبية ٢١ نوفمبر (٥)" in view["sentiment_chart"]["alt"]
     assert "منشورات فيها الكلمة" in html and "الشبكة طايحة من الصبح في الرياض" in html
     assert "forum:hawamer" in html and ">متعطل<" in html and "HTTP 503 من المنتدى" in html
+    assert '<span dir="ltr">x</span></td><td style="text-align:right;color:#2e7d32;font-weight:bold">يعمل</td>' \
+           '<td style="text-align:right"><span dir="ltr">٧٥</span></td>' in html          # 40 + 35 posts
+    assert "built-in method" not in html
     assert "مستبعدة كسبام: <span dir=\"ltr\">١</span>" in html
     text = render_text(view_for(figures, report_config, "en", False))
     assert "1 mentions of the brand were excluded as spam and counted nowhere" in text
