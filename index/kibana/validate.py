@@ -318,10 +318,18 @@ def control_fields(dashboard: dict) -> dict[str, str]:
     return {control["explicitInput"]["fieldName"]: control_id for control_id, control in controls.items()}
 
 
+def panel_views(obj: dict) -> set[str]:
+    """The data views (by id, or the index a Vega chart names) a panel reads."""
+    if obj["type"] == "visualization":
+        return {json.loads(json.loads(obj["attributes"]["visState"])["params"]["spec"])["data"]["url"]["index"]}
+    return {ref["id"] for ref in obj.get("references", []) if ref["type"] == "index-pattern"}
+
+
 def control_problems(objects: list[dict]) -> list[str]:
-    """Panels whose own filter names a field the dashboard's pickers filter too: the picker would narrow (or
-    empty) the panel behind its back, unless the panel ignores the dashboard's filters on purpose."""
-    by_ref = _objects_by_ref(objects)
+    """Panels whose own filter names a field the dashboard's pickers filter too (the picker would narrow or
+    empty the panel behind its back), and panels on a data view without a picker's field (Kibana applies the
+    picker's filter anyway, and the panel goes empty) — unless the panel ignores the dashboard's filters."""
+    by_ref, fields = _objects_by_ref(objects), view_fields(objects)
     problems = []
     for dashboard in (obj for obj in objects if obj["type"] == "dashboard"):
         controls = control_fields(dashboard)
@@ -329,10 +337,14 @@ def control_problems(objects: list[dict]) -> list[str]:
             target = by_ref.get((ref["type"], ref["id"]))
             if ref["name"].startswith("controlGroup_") or target is None or not uses_dashboard_context(target):
                 continue
+            where = f"dashboard {dashboard['id']} panel {ref['name'].split(':')[0]}: {target['type']} {target['id']}"
             for field in sorted(pinned_fields(target) & set(controls)):
-                problems.append(f"dashboard {dashboard['id']} panel {ref['name'].split(':')[0]}: {target['type']} "
-                                f"{target['id']} filters on {field!r}, which the dashboard's {controls[field]!r} "
+                problems.append(f"{where} filters on {field!r}, which the dashboard's {controls[field]!r} "
                                 "picker also filters (pin it only in a panel that ignores the dashboard's filters)")
+            for view in sorted(panel_views(target)):
+                for field in sorted(set(controls) - set(fields.get(view, {}))):
+                    problems.append(f"{where} reads {view}, which has no field {field!r}: picking a value in the "
+                                    f"dashboard's {controls[field]!r} picker would empty it")
     return problems
 
 

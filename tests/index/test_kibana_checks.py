@@ -222,3 +222,20 @@ def test_every_kql_query_of_the_analysts_guide_parses_and_names_mapped_fields(sh
     for dashboard in re.findall(r"\*\*([^*/]+ / [^*]+)\*\*", guide):
         if dashboard.split(" / ")[1] in {"Brand health", "Complaints", "Competitors", "Operations", "Alerts"}:
             assert dashboard in titles, dashboard
+
+
+def test_a_picker_on_a_field_a_panels_data_view_lacks_is_reported(shipped):
+    """Kibana applies a picker's filter to every panel; on a data view without the field, the panel empties."""
+    broken = copy.deepcopy(shipped)
+    operations = by_id(broken, "nabd-dashboard-operations")
+    panels = [(p["panelIndex"], p["type"], next(ref["id"] for ref in operations["references"]
+                                                if ref["name"] == f"{p['panelIndex']}:panel_{p['panelIndex']}"),
+               (0, 0, 1, 1)) for p in json.loads(operations["attributes"]["panelsJSON"])]
+    broken[broken.index(operations)] = assets.dashboard(
+        operations["id"], "t", "d", panels, controls=[("dialect", assets.MENTIONS_VIEW, "nlp.dialect")])
+    problems = control_problems(broken)
+    assert [problem.split(": ")[0] for problem in problems] == [
+        "dashboard nabd-dashboard-operations panel status", "dashboard nabd-dashboard-operations panel alerts",
+        "dashboard nabd-dashboard-operations panel per-source", "dashboard nabd-dashboard-operations panel failed"]
+    assert problems[1].endswith("reads nabd-alerts, which has no field 'nlp.dialect': picking a value in the "
+                                "dashboard's 'dialect' picker would empty it")
