@@ -11,7 +11,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "report", help="build a brand's daily brand-health report (HTML + PDF), store it, e-mail it",
         description="Volume, sentiment mix, net sentiment, complaint rate and top complaint topics with example "
                     "posts, churn intent and advocacy, share of voice, top sources and most engaged posts, rising "
-                    "terms and dialect mix for one day in the brand's time zone, against the day before and the "
+                    "terms with example posts, dialect mix, a 14-day sentiment line chart, source health and the "
+                    "mentions excluded as spam for one day in the brand's time zone, against the day before and the "
                     "7-day average. Stores the day in the brand-health index, saves HTML and PDF under "
                     "<data_dir>/reports/BRAND/DATE/, and e-mails both (settings.yaml smtp) to --to addresses.")
     report.add_argument("--brand", required=True, help="brand id from config/brands.yaml")
