@@ -537,7 +537,7 @@ def competitors_spec(index: str, groups: list[BrandGroup]) -> dict:
     """Vega-Lite: the brands and their competitors side by side — mentions, net sentiment (each brand's own)
     and complaint rate — under the dashboard's query, filters and time range (it has no brand picker)."""
     members = compared_brands(groups)
-    brands = {"terms": {"field": "brands.id", "size": len(members), "include": members},
+    brands = {"terms": {"field": "brands.id", "size": max(len(members), 1), "include": members},
               "aggs": {"complaints": {"filter": {"term": {"nlp.complaint": True}}}, **pair_aggregations()}}
     request = mention_request({"brands": brands}, [{"terms": {"brands.id": members}}])
     metrics = {"mentions": "عدد الإشارات / Mentions", "net": "صافي المشاعر / Net sentiment",
