@@ -15,9 +15,9 @@ log = logging.getLogger(__name__)
 
 DEMO_KIND = "demo"
 RAW_DIR = "raw"
+ENRICHED_DIR = "enriched"
 # sources.yaml `schedule_group` -> the length of its data intervals (the collect DAGs' crons: hourly, daily at 00:00 UTC).
 SCHEDULE_GROUP_PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
-ENRICHED_DIR = "enriched"
 
 
 class PipelineError(RuntimeError):
@@ -37,6 +37,11 @@ def utc_text(moment: datetime | str, name: str = "time") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc_moment(moment: datetime | str, name: str) -> datetime:
+    """A moment as an aware UTC datetime, to the second (errors name it as `utc_text` does)."""
+    return datetime.strptime(utc_text(moment, name), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
 
 
 def data_interval(start: datetime | str, end: datetime | str) -> tuple[str, str]:
@@ -108,14 +113,13 @@ def collection_interval(schedule_group: str, params: dict[str, Any] | None = Non
     period = SCHEDULE_GROUP_PERIODS[schedule_group]
     params = params or {}
     if params.get("interval_start"):
-        start = datetime.fromisoformat(utc_text(params["interval_start"], "params interval_start").replace("Z", "+00:00"))
-        end = params.get("interval_end") or start + period
-        return data_interval(start, utc_text(end, "params interval_end"))
+        start = _utc_moment(params["interval_start"], "params interval_start")
+        return data_interval(start, _utc_moment(params.get("interval_end") or start + period, "params interval_end"))
     if params.get("interval_end"):
         raise PipelineError(f"params interval_end {params['interval_end']!r} was given without interval_start")
     if manual and logical_date is not None:
-        moment = datetime.fromisoformat(utc_text(logical_date, "logical date").replace("Z", "+00:00"))
-        end = datetime.fromtimestamp(moment.timestamp() // period.total_seconds() * period.total_seconds(), timezone.utc)
+        seconds = period.total_seconds()
+        end = datetime.fromtimestamp(_utc_moment(logical_date, "logical date").timestamp() // seconds * seconds, timezone.utc)
         return data_interval(end - period, end)
     if data_interval_start is None or data_interval_end is None:
         raise PipelineError("this run has no data interval: trigger it with params "
