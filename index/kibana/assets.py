@@ -117,6 +117,11 @@ ALERT_LABELS = {
     "top_topics.id": "مواضيع الشكوى / Complaint topics",
     "evidence_mentions.url": "روابط الأدلة / Evidence links",
     "evidence_mentions.text": "نصوص الأدلة / Evidence texts",
+    "kind": "نوع التنبيه / Alert kind",
+    "source": "المصدر / Source",
+    "stall.last_status": "آخر حالة / Last status",
+    "stall.consecutive_runs": "مرات متتالية بلا نتيجة / Unproductive runs in a row",
+    "stall.last_error": "آخر خطأ / Last error",
 }
 HEALTH_LABELS = {
     "@timestamp": "وقت الجمع / Crawled at",
@@ -914,6 +919,11 @@ def operations_objects() -> list[dict]:
                      HEALTH_VIEW, "status:(failed or empty)",
                      ["source", "status", "interval_start", "interval_end", "error", "skipped_reasons",
                       "http_status.4xx", "http_status.5xx", "crawl_id"], [["@timestamp", "desc"]]),
+        saved_search("nabd-search-stalled-sources", "مصادر متوقفة / Stalled sources",
+                     "Collection-stalled alerts (a source that stopped yielding, docs/alerts.md), newest first.",
+                     ALERTS_VIEW, "kind:collection_stalled",
+                     ["source", "severity", "stall.last_status", "stall.consecutive_runs", "stall.last_error",
+                      "window_start", "window_end"], [["@timestamp", "desc"]]),
         lens("nabd-lens-spam-per-day", "الإشارات المستبعدة كسبام / Mentions excluded as spam",
              "Mentions the spam head marked (never counted in any figure) per day, by kind.", MENTIONS_VIEW, "lnsXY",
              "nlp.spam:true", "spam",
@@ -928,12 +938,14 @@ def operations_objects() -> list[dict]:
                                             "model-count")},
              xy("model", "bar_stacked", "model-date", "model-count", "model-version")),
         dashboard("nabd-dashboard-operations", "التشغيل / Operations",
-                  "Is collection healthy? Crawl runs by status and per source (failed runs listed), the alerts "
-                  "fired, mentions excluded as spam per day, and which model version labelled the mentions.",
+                  "Is collection healthy? Crawl runs by status and per source (failed runs listed), sources that "
+                  "stopped yielding (collection-stalled alerts), the alerts fired, mentions excluded as spam per day, "
+                  "and which model version labelled the mentions.",
                   [("status", "lens", "nabd-lens-collection-status", (0, 0, 24, 14)),
                    ("alerts", "lens", "nabd-lens-alerts-over-time", (24, 0, 24, 14)),
                    ("per-source", "lens", "nabd-lens-collection-by-source", (0, 14, 48, 16)),
-                   ("failed", "search", "nabd-search-failed-crawls", (0, 30, 48, 14)),
+                   ("failed", "search", "nabd-search-failed-crawls", (0, 30, 24, 14)),
+                   ("stalled", "search", "nabd-search-stalled-sources", (24, 30, 24, 14)),
                    ("spam", "lens", "nabd-lens-spam-per-day", (0, 44, 24, 14)),
                    ("model", "lens", "nabd-lens-model-version", (24, 44, 24, 14))],
                   controls=[("source", HEALTH_VIEW, "source")]),

@@ -31,7 +31,7 @@ def test_the_committed_ndjson_is_exactly_what_the_generator_writes():
 
 
 def test_every_line_is_one_saved_object_kibana_imports_with_a_unique_id(shipped):
-    assert len(shipped) == len(assets.NDJSON_PATH.read_text(encoding="utf-8").splitlines()) == 40
+    assert len(shipped) == len(assets.NDJSON_PATH.read_text(encoding="utf-8").splitlines()) == 41
     assert {obj["type"] for obj in shipped} == IMPORTABLE_TYPES
     assert len({(obj["type"], obj["id"]) for obj in shipped}) == len(shipped)
     for obj in shipped:
@@ -51,7 +51,8 @@ def test_the_objects_the_issue_asks_for_are_all_there(shipped):
                     "Complaints", "Complaint topics × time", "Complaints with evidence", "Advocacy",
                     "Complaint rate vs previous period", "Competitors", "Brand vs competitors",
                     "Complaint topics per brand", "Operations", "Collection health per source",
-                    "Collection runs by status", "Mentions excluded as spam", "Model version over time"):
+                    "Collection runs by status", "Mentions excluded as spam", "Model version over time",
+                    "Stalled sources"):
         assert any(title.endswith(f"/ {english}") for title in titles), english
 
 

@@ -236,6 +236,7 @@ def test_a_picker_on_a_field_a_panels_data_view_lacks_is_reported(shipped):
     problems = control_problems(broken)
     assert [problem.split(": ")[0] for problem in problems] == [
         "dashboard nabd-dashboard-operations panel status", "dashboard nabd-dashboard-operations panel alerts",
-        "dashboard nabd-dashboard-operations panel per-source", "dashboard nabd-dashboard-operations panel failed"]
+        "dashboard nabd-dashboard-operations panel per-source", "dashboard nabd-dashboard-operations panel failed",
+        "dashboard nabd-dashboard-operations panel stalled"]
     assert problems[1].endswith("reads nabd-alerts, which has no field 'nlp.dialect': picking a value in the "
                                 "dashboard's 'dialect' picker would empty it")
