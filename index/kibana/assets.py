@@ -509,6 +509,35 @@ def complaint_rate_over_time_spec(index: str, timezone: str) -> dict:
     }
 
 
+# Negative toward a brand the mention names, in query DSL (what NEGATIVE_TOWARD_A_BRAND says in KQL).
+NEGATIVE_TOWARD_A_BRAND_DSL = {"bool": {"minimum_should_match": 1, "should": [
+    {"wildcard": {"nlp.brand_sentiment": {"value": "*:negative"}}},
+    {"bool": {"must_not": [{"exists": {"field": "nlp.brand_sentiment"}}],
+              "filter": [{"term": {"nlp.sentiment": "negative"}}]}}]}}
+
+
+def rising_terms_spec(index: str) -> dict:
+    """Vega-Lite: the words unusually frequent in the period's negative mentions (under the dashboard's pickers)
+    against all mentions — the report's rising terms (index/trends.py `rising_terms_query`: a sample of at most
+    500 mentions per shard, terms seen at least twice), for any period and brand picked."""
+    request = mention_request({"sample": {"sampler": {"shard_size": 500}, "aggs": {"rising": {"significant_text": {
+        "field": "text.exact", "size": 15, "min_doc_count": 2, "shard_min_doc_count": 2,
+        "filter_duplicate_text": True}}}}}, [NEGATIVE_TOWARD_A_BRAND_DSL])
+    return {
+        "$schema": VEGA_LITE,
+        "data": {"url": {"index": index, "body": request},
+                 "format": {"property": "aggregations.sample.rising.buckets"}},
+        "mark": {"type": "bar", "tooltip": True, "color": SENTIMENT_COLOURS["negative"]},
+        "encoding": {
+            "y": {"field": "key", "type": "nominal", "sort": "-x", "title": "الكلمة / Term"},
+            "x": {"field": "score", "type": "quantitative", "title": "الصعود / Significance"},
+            "tooltip": [{"field": "key", "title": "الكلمة / Term"},
+                        {"field": "doc_count", "title": "في الإشارات السلبية / In negative mentions"},
+                        {"field": "bg_count", "title": "في كل الإشارات / In all mentions"},
+                        {"field": "score", "format": ".2f", "title": "الصعود / Significance"}]},
+    }
+
+
 def share_of_voice_spec(index: str, groups: list[BrandGroup]) -> dict:
     """Vega-Lite: each reported brand's share of the mentions naming it or its competitors, one row per brand
     group. It ignores the dashboard's query, filters and pickers on purpose (a brand picked would make its
@@ -760,14 +789,18 @@ def brand_health_objects(index: str, groups: list[BrandGroup], timezone: str) ->
               "rating-average": metric_column("average", "rating", "متوسط التقييم / Average rating"),
               "rating-source": terms_column("source", MENTION_LABELS["source"], 5, "rating-average")},
              xy("rating", "line", "rating-date", "rating-average", "rating-source")),
+        vega("nabd-vega-rising-terms", "كلمات صاعدة في الإشارات السلبية / Rising negative terms",
+             "Words unusually frequent in the period's negative mentions (negative toward a brand they name) "
+             "against all mentions; pick a brand and a day to see what drove a spike (spam excluded).",
+             rising_terms_spec(index)),
         vega("nabd-vega-share-of-voice", "حصة الحضور / Share of voice",
              "Each reported brand's share of the mentions naming it or its competitors (config/brands.yaml). It "
              "ignores the dashboard's pickers and query on purpose (only the time range applies), so a picked "
              "brand does not read 100%; spam excluded.", share_of_voice_spec(index, groups)),
         dashboard("nabd-dashboard-brand-health", "صحة العلامة / Brand health",
                   "Volume and net sentiment over time (each brand's own sentiment, fixed colours), complaint rate "
-                  "and topics over time, top sources, top authors by reach, dialect mix, app rating, the most "
-                  "engaged negative posts, and share of voice. Pick a brand above: the charts show its mentions "
+                  "and topics over time, top sources, top authors by reach, dialect mix, app rating, rising negative "
+                  "terms, the most engaged negative posts, and share of voice. Pick a brand above: the charts show its mentions "
                   "(and, beside it, brands named in the same posts); share of voice ignores the pickers and always "
                   "compares each brand with its competitors.",
                   [("volume", "visualization", "nabd-vega-volume-by-sentiment", (0, 0, 32, 18)),
@@ -781,7 +814,8 @@ def brand_health_objects(index: str, groups: list[BrandGroup], timezone: str) ->
                    ("voice", "visualization", "nabd-vega-share-of-voice", (32, 47, 16, 15)),
                    ("dialects", "lens", "nabd-lens-dialect-mix", (0, 62, 24, 14)),
                    ("rating", "lens", "nabd-lens-rating-trend", (24, 62, 24, 14)),
-                   ("negative", "search", "nabd-search-top-negative", (0, 76, 48, 20))],
+                   ("rising", "visualization", "nabd-vega-rising-terms", (0, 76, 16, 20)),
+                   ("negative", "search", "nabd-search-top-negative", (16, 76, 32, 20))],
                   controls=[("brand", MENTIONS_VIEW, "brands.id"), ("source", MENTIONS_VIEW, "source"),
                             ("dialect", MENTIONS_VIEW, "nlp.dialect")]),
     ]

@@ -172,6 +172,8 @@ def _request_fields(node) -> list[tuple[str, bool]]:
         for key, value in node.items():
             if key == "exists":
                 found.append((value["field"], False))
+            elif key == "significant_text":         # re-analyses the text from _source: made for `text` fields
+                found.append((value["field"], False))
             elif key in _QUERY_CLAUSES and isinstance(value, dict) and "field" not in value:  # not an aggregation
                 found += [(name, False) for name in value if not name.startswith("%")]
             elif key == "field" and isinstance(value, str):

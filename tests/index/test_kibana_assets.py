@@ -31,7 +31,7 @@ def test_the_committed_ndjson_is_exactly_what_the_generator_writes():
 
 
 def test_every_line_is_one_saved_object_kibana_imports_with_a_unique_id(shipped):
-    assert len(shipped) == len(assets.NDJSON_PATH.read_text(encoding="utf-8").splitlines()) == 41
+    assert len(shipped) == len(assets.NDJSON_PATH.read_text(encoding="utf-8").splitlines()) == 42
     assert {obj["type"] for obj in shipped} == IMPORTABLE_TYPES
     assert len({(obj["type"], obj["id"]) for obj in shipped}) == len(shipped)
     for obj in shipped:
@@ -52,7 +52,7 @@ def test_the_objects_the_issue_asks_for_are_all_there(shipped):
                     "Complaint rate vs previous period", "Competitors", "Brand vs competitors",
                     "Complaint topics per brand", "Operations", "Collection health per source",
                     "Collection runs by status", "Mentions excluded as spam", "Model version over time",
-                    "Stalled sources"):
+                    "Stalled sources", "Rising negative terms"):
         assert any(title.endswith(f"/ {english}") for title in titles), english
 
 
@@ -85,7 +85,7 @@ def test_every_name_an_object_uses_has_its_reference(shipped):
         "nabd-vega-volume-by-sentiment", "nabd-vega-net-sentiment", "nabd-vega-net-sentiment-over-time",
         "nabd-vega-complaint-rate", "nabd-lens-topics-over-time", "nabd-lens-complaint-topics",
         "nabd-lens-top-sources", "nabd-lens-top-authors", "nabd-vega-share-of-voice", "nabd-lens-dialect-mix",
-        "nabd-lens-rating-trend", "nabd-search-top-negative", "nabd-mentions"}
+        "nabd-lens-rating-trend", "nabd-vega-rising-terms", "nabd-search-top-negative", "nabd-mentions"}
 
 
 def test_every_field_any_object_uses_exists_and_is_aggregatable_where_aggregated(shipped):

@@ -112,7 +112,7 @@ def kibana():
 def test_import_posts_the_shipped_ndjson_as_a_multipart_file_with_the_xsrf_header(kibana, capsys):
     url, server = kibana()
     assert main(["kibana", "import", "--url", url]) == 0
-    assert capsys.readouterr().out.splitlines() == [f"imported 41 of 41 saved objects into Kibana at {url}"]
+    assert capsys.readouterr().out.splitlines() == [f"imported 42 of 42 saved objects into Kibana at {url}"]
     (request,) = server.requests
     assert request["path"] == "/api/saved_objects/_import?overwrite=true"
     assert request["headers"]["kbn-xsrf"]
@@ -127,7 +127,7 @@ def test_a_space_and_a_password_from_the_environment_are_used(kibana, monkeypatc
     monkeypatch.setenv("NABD_KIBANA_PASSWORD", "كلمة-سر")
     assert main(["kibana", "import", "--url", url + "/", "--space", "cx-team", "--username", "analyst"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"imported 41 of 41 saved objects into Kibana at {url}/ (space cx-team)")
+    assert out.startswith(f"imported 42 of 42 saved objects into Kibana at {url}/ (space cx-team)")
     assert "كلمة-سر" not in out
     assert server.requests[0]["path"] == "/s/cx-team/api/saved_objects/_import?overwrite=true"
 

@@ -91,7 +91,7 @@ def described(marks: list[dict], *parts: str) -> list[dict]:
 def test_every_shipped_vega_request_runs_on_elasticsearch_and_draws(es_client, mentions_index, shipped):
     assert set(shipped) == {"nabd-vega-volume-by-sentiment", "nabd-vega-net-sentiment",
                             "nabd-vega-net-sentiment-over-time", "nabd-vega-complaint-rate",
-                            "nabd-vega-share-of-voice", "nabd-vega-competitors"}
+                            "nabd-vega-share-of-voice", "nabd-vega-competitors", "nabd-vega-rising-terms"}
     for visualization in shipped.values():
         assert drawn(es_client, mentions_index, visualization), visualization["id"]
 
@@ -144,3 +144,11 @@ def test_competitors_side_by_side(es_client, mentions_index, shipped):
     assert len(sahm) == len(najm) == 3                       # mentions, net sentiment, complaint rate
     assert all("Mentions: 9;" in d and "Net sentiment: −43%;" in d and "Complaint rate: 55.6%" in d for d in sahm)
     assert all("Mentions: 2;" in d and "Net sentiment: 0%;" in d and "Complaint rate: 0.0%" in d for d in najm)
+
+
+def test_rising_terms_are_the_days_negative_words_in_red(es_client, mentions_index, shipped):
+    marks = drawn(es_client, mentions_index, shipped["nabd-vega-rising-terms"])
+    terms = {mark["description"].split("Term: ")[1].split(";")[0]: mark for mark in marks}
+    assert "طايحه" in terms                                  # three negative posts say طايحة, as in the report
+    assert {mark["fill"] for mark in marks} == {"#c62828"}
+    assert "In negative mentions: 3" in terms["طايحه"]["description"]
