@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
 from config.values import (
     ConfigModel,
@@ -25,6 +26,38 @@ SourceKind = Literal["demo", "rss", "app_store", "reddit", "x", "youtube", "tele
 CREDENTIALED_KINDS = {"x": "NABD_X_BEARER_TOKEN", "youtube": "NABD_YOUTUBE_API_KEY"}
 # Placeholders a feed URL template may use; spiders fill them per brand.
 FEED_PLACEHOLDERS = {"query"}
+# How far back each kind's crawl re-reads before its data interval (late posts, changing engagement):
+# docs/sources.md says why each value. The bundled demo's posts never change, so it re-reads nothing.
+DEFAULT_LOOKBACK: dict[str, timedelta] = {
+    "demo": timedelta(0),
+    "x": timedelta(hours=24),
+    "mastodon": timedelta(hours=6),
+    "youtube": timedelta(hours=72),
+    "reddit": timedelta(hours=72),
+    "app_store": timedelta(days=7),
+    "rss": timedelta(hours=48),
+    "html": timedelta(hours=48),
+    "telegram": timedelta(hours=24),
+}
+# How far back a crawl reaches for a channel whose watermark lags behind its lookback (a source that was down,
+# a paused DAG): the gap is filled, up to this far.
+DEFAULT_CATCH_UP = timedelta(days=7)
+DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def _duration(value: Any) -> Any:
+    """'90m', '6h', '7d' or 0 as a timedelta; anything else is refused with the expected form."""
+    if isinstance(value, timedelta):
+        return value
+    if value in (0, "0"):
+        return timedelta(0)
+    match = re.fullmatch(r"\s*(\d{1,5})\s*([mhd])\s*", value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("expected a duration such as '90m', '6h' or '7d' (minutes, hours, days), or 0")
+    return timedelta(**{DURATION_UNITS[match.group(2)]: int(match.group(1))})
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
 def _feed_template(value: str) -> str:
@@ -265,6 +298,10 @@ class Source(ConfigModel):
     schedule_group: Slug = "hourly"
     brands: UniqueList[Slug] = []
     credentials_env: UniqueList[EnvVarName] = []
+    # Re-read the posts published this long before each crawl's interval (absent: the kind's DEFAULT_LOOKBACK).
+    lookback: Duration | None = None
+    # Reach back at most this far for a channel whose watermark lags (absent: DEFAULT_CATCH_UP; 0: never).
+    catch_up: Duration | None = None
     options: dict[str, Any] = {}
 
     @field_validator("credentials_env")
@@ -277,6 +314,16 @@ class Source(ConfigModel):
                 f"credentials, such as [{CREDENTIALED_KINDS[kind]}]"
             )
         return names
+
+    @property
+    def effective_lookback(self) -> timedelta:
+        """How far before its interval a crawl of this source re-reads: configured, else the kind's default."""
+        return self.lookback if self.lookback is not None else DEFAULT_LOOKBACK[self.kind]
+
+    @property
+    def effective_catch_up(self) -> timedelta:
+        """How far back a lagging channel's crawl may reach: configured, else DEFAULT_CATCH_UP."""
+        return self.catch_up if self.catch_up is not None else DEFAULT_CATCH_UP
 
     @property
     def options_model(self) -> type[SourceOptions]:

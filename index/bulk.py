@@ -1,4 +1,12 @@
-"""Bulk indexing of mention JSONL files: pure actions, streamed sending, dead letters for the rest."""
+"""Bulk indexing of mention JSONL files: pure actions, streamed sending, dead letters for the rest.
+
+A mention is collected again while it is inside its source's lookback: each sighting replaces the document
+(its latest engagement and edits) but keeps the FIRST `collected_at`, and an older sighting (an old interval
+re-indexed) never replaces a newer one. That is decided by reading the stored document's times before
+writing and writing on condition that it has not changed since (`if_seq_no`/`if_primary_term`; `create` when
+there was none); a conflict is read and decided again. A scripted upsert would need Painless, which not
+every distribution ships (our test node has none), and a script per document costs more than one read per batch.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +31,9 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1000
 MAX_CHUNK_BYTES = 10 * 1024 * 1024
+# Rounds of re-reading documents that another writer changed between our read and our write.
+CONFLICT_ROUNDS = 3
+STORED_TIMES = ("collected_at", "updated_at")
 ENGAGEMENT_KEYS = ("likes", "replies", "shares", "views")
 
 
@@ -96,6 +107,32 @@ def mention_action(mention: dict, names: IndexNames) -> dict:
     return {"_op_type": "index", "_index": names.mentions_index(published), "_id": mention_id, "_source": document}
 
 
+def sighting_action(action: dict, stored: list[dict]) -> dict | None:
+    """The write of one sighting given the stored copies of its document (`_index`, `_seq_no`, `_primary_term`,
+    `collected_at`, `updated_at` each); None when a stored copy is a later sighting (it stays as it is).
+
+    The document keeps the earliest `collected_at` of all copies; `updated_at` is this sighting's (its
+    `collected_at` when the record has none). It is written only if the copy in its month is unchanged since
+    it was read, or created only if there is none, so a concurrent writer's newer sighting is never lost.
+    """
+    document = action["_source"]
+    version = document.get("updated_at") or document.get("collected_at")
+    stored_versions = [copy.get("updated_at") or copy.get("collected_at") for copy in stored]
+    if version and any(stored_version and stored_version > version for stored_version in stored_versions):
+        return None
+    firsts = [moment for moment in [document.get("collected_at"), *(copy.get("collected_at") for copy in stored)] if moment]
+    source = {**document, "collected_at": min(firsts)} if firsts else dict(document)
+    if version:
+        source["updated_at"] = version
+    same_month = [copy for copy in stored if copy["_index"] == action["_index"]]
+    if not same_month:
+        return {**action, "_op_type": "create", "_source": source}
+    if same_month[0]["_seq_no"] is None:  # written moments ago by this same file (an id twice in it): the later line wins
+        return {**action, "_op_type": "index", "_source": source}
+    return {**action, "_op_type": "index", "_source": source,
+            "if_seq_no": same_month[0]["_seq_no"], "if_primary_term": same_month[0]["_primary_term"]}
+
+
 def with_engagement_total(mention: dict) -> dict:
     """Adds `engagement.total` (sortable "most engaged") without touching the caller's dict."""
     engagement = mention.get("engagement")
@@ -162,13 +199,24 @@ def index_file(client: Elasticsearch, path: Path, names: IndexNames,
     with _DeadLetters(dead_letter_path, path) as dead_letters:
         source = MentionFile(path, names, on_reject=dead_letters.write_reject)
         try:
-            for ok, item in helpers.streaming_bulk(
-                client, _tracked(_moved_out(client, names, source.actions(), chunk_size), in_flight),
-                chunk_size=chunk_size,
-                max_chunk_bytes=MAX_CHUNK_BYTES, raise_on_error=False, raise_on_exception=True,
-                max_retries=5, initial_backoff=1, max_backoff=30, yield_ok=True,
-            ):
-                _record_item(ok, item, summary, dead_letters, in_flight)
+            actions: Iterable[tuple[int, dict]] = source.actions()
+            for round_number in range(1, CONFLICT_ROUNDS + 1):
+                conflicts: list[tuple[int, dict]] = []
+                for ok, item in helpers.streaming_bulk(
+                    client, _tracked(_moved_out(client, names, actions, chunk_size, summary), in_flight),
+                    chunk_size=chunk_size,
+                    max_chunk_bytes=MAX_CHUNK_BYTES, raise_on_error=False, raise_on_exception=True,
+                    max_retries=5, initial_backoff=1, max_backoff=30, yield_ok=True,
+                ):
+                    _record_item(ok, item, summary, dead_letters, in_flight, conflicts)
+                actions = [(line, mention_action(document, names)) for line, document in conflicts]
+                if not actions:
+                    break
+                log.info("%s: %d document(s) changed while being written; reading them again (round %d)", path, len(actions), round_number)
+            for line, action in actions:
+                summary.rejected_by_server += 1
+                dead_letters.write({"line": line, "id": action["_id"], "status": 409, "document": action["_source"],
+                                    "reason": f"another writer kept changing the document ({CONFLICT_ROUNDS} tries); index the file again"})
         except (EsConnectionError, ConnectionTimeout) as error:
             raise IndexingAborted(
                 f"Elasticsearch stopped answering while indexing {path} after {summary.indexed} documents "
@@ -183,36 +231,48 @@ def index_file(client: Elasticsearch, path: Path, names: IndexNames,
 
 
 def _moved_out(client: Elasticsearch, names: IndexNames, actions: Iterable[tuple[int, dict]],
-               batch: int) -> Iterator[tuple[int, dict]]:
-    """Each action, preceded by deletes of its document's copies in other monthly indices: a mention whose
-    `@timestamp` moved to another month (a source that corrected a time) must leave its old month, or trends
-    would count it twice. The copies are looked up one batch of ids at a time, in every monthly index, after one
-    refresh (so that a file indexed moments ago is seen)."""
+               batch: int, summary: IndexSummary) -> Iterator[tuple[int, dict]]:
+    """Each action as a sighting (`sighting_action`) of its stored copies, preceded by deletes of its document's
+    copies in other monthly indices: a mention whose `@timestamp` moved to another month (a source that
+    corrected a time) must leave its old month, or trends would count it twice. The copies are looked up one
+    batch of ids at a time, in every monthly index, after one refresh (so that a file indexed moments ago is
+    seen). A sighting older than the stored one is counted as `kept_newer_version` and not sent."""
     client.indices.refresh(index=names.mentions_pattern, ignore_unavailable=True, allow_no_indices=True)
     pending: list[tuple[int, dict]] = []
     for item in actions:
         pending.append(item)
         if len(pending) >= batch:
-            yield from _with_copies_deleted(client, names, pending)
+            yield from _with_copies_deleted(client, names, pending, summary)
             pending = []
-    yield from _with_copies_deleted(client, names, pending)
+    yield from _with_copies_deleted(client, names, pending, summary)
 
 
-def _with_copies_deleted(client: Elasticsearch, names: IndexNames, group: list[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
+def _with_copies_deleted(client: Elasticsearch, names: IndexNames, group: list[tuple[int, dict]],
+                         summary: IndexSummary) -> Iterator[tuple[int, dict]]:
     if not group:
         return
     ids = sorted({action["_id"] for _, action in group})
     found = client.search(index=names.mentions_pattern, query={"ids": {"values": ids}}, size=min(10_000, 4 * len(ids)),
-                          source=False, ignore_unavailable=True, allow_no_indices=True)["hits"]["hits"]
-    elsewhere: dict[str, list[str]] = {}
+                          source=list(STORED_TIMES), seq_no_primary_term=True,
+                          ignore_unavailable=True, allow_no_indices=True)["hits"]["hits"]
+    stored: dict[str, list[dict]] = {}
     for hit in found:
-        elsewhere.setdefault(hit["_id"], []).append(hit["_index"])
+        stored.setdefault(hit["_id"], []).append({"_index": hit["_index"], "_seq_no": hit.get("_seq_no"),
+                                                  "_primary_term": hit.get("_primary_term"), **(hit.get("_source") or {})})
     for line, action in group:
-        for index in sorted(set(elsewhere.get(action["_id"], []))):
+        copies = stored.get(action["_id"], [])
+        written = sighting_action(action, copies)
+        if written is None:
+            summary.indexed += 1
+            summary.results["kept_newer_version"] += 1
+            continue
+        for index in sorted({copy["_index"] for copy in copies}):
             if index != action["_index"]:
                 yield line, {"_op_type": "delete", "_index": index, "_id": action["_id"]}
-        elsewhere[action["_id"]] = [action["_index"]]  # the same mention again further down the batch
-        yield line, action
+        yield line, written
+        # The same mention again further down the batch is judged against this write.
+        stored[action["_id"]] = [{"_index": action["_index"], "_seq_no": None, "_primary_term": None,
+                                  **{name: written["_source"].get(name) for name in STORED_TIMES}}]
 
 
 def _tracked(actions: Iterable[tuple[int, dict]], in_flight: dict[str, tuple[int, dict]]) -> Iterator[dict]:
@@ -224,7 +284,7 @@ def _tracked(actions: Iterable[tuple[int, dict]], in_flight: dict[str, tuple[int
 
 
 def _record_item(ok: bool, item: dict, summary: IndexSummary, dead_letters: "_DeadLetters",
-                 in_flight: dict[str, tuple[int, dict]]) -> None:
+                 in_flight: dict[str, tuple[int, dict]], conflicts: list[tuple[int, dict]]) -> None:
     operation, result = next(iter(item.items()), ("index", {}))
     if operation == "delete":  # the copy in the month the mention left
         if ok or result.get("status") == 404:
@@ -239,6 +299,9 @@ def _record_item(ok: bool, item: dict, summary: IndexSummary, dead_letters: "_De
     if ok:
         summary.indexed += 1
         summary.results[result.get("result", "ok")] += 1
+        return
+    if result.get("status") == 409 and document is not None:  # changed since we read it: read and decide again
+        conflicts.append((line, document))
         return
     summary.rejected_by_server += 1
     error = result.get("error", {})

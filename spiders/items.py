@@ -15,6 +15,7 @@ MENTION_FIELDS: tuple[str, ...] = (
     "query",
     "@timestamp",
     "collected_at",
+    "updated_at",
     "title",
     "text",
     "author",
@@ -25,7 +26,7 @@ MENTION_FIELDS: tuple[str, ...] = (
 )
 
 # Transport fields: set by a spider, consumed and removed by a pipeline, never written.
-TRANSIENT_FIELDS: tuple[str, ...] = ("body_html",)
+TRANSIENT_FIELDS: tuple[str, ...] = ("body_html", "channel")
 
 # Keys of `author` a spider may set; `handle` is replaced by the pseudonymous `id`.
 AUTHOR_KEYS: tuple[str, ...] = ("handle", "name", "followers", "verified", "organisation")

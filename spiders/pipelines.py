@@ -12,10 +12,13 @@ from scrapy.exceptions import DropItem
 from spiders.cleaning import TimestampError, format_utc, html_to_text, parse_timestamp, to_utc_iso
 from spiders.items import MentionItem
 from spiders.privacy import author_pseudonym, pseudonym_key
+from spiders.sources.base import channel_starts
 
 logger = logging.getLogger(__name__)
 
 DROP_STATS_PREFIX = "nabd/dropped"
+# Crawl stat per channel: the latest `@timestamp` collected from it (the runner advances the channel's watermark).
+CHANNEL_LATEST_PREFIX = "nabd/channel_latest/"
 REQUIRED_FIELDS: tuple[str, ...] = ("id", "source", "source_id", "url", "@timestamp", "author")
 # Drops that happen in every normal crawl are logged quietly; the others are worth a look.
 QUIET_DROP_REASONS = frozenset({"outside_interval", "duplicate"})
@@ -82,16 +85,19 @@ class UtcTimestampPipeline(MentionPipeline):
 
 
 class DataIntervalPipeline(MentionPipeline):
-    """Keeps only items published inside the run's data interval [start, end)."""
+    """Keeps only items published inside their channel's crawl window [start, end): the data interval with its
+    lookback, or the channel's own start (a lagging channel's catch-up, an incremental crawl's watermark)."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.start = _interval_bound(crawler, "NABD_INTERVAL_START")
         self.end = _interval_bound(crawler, "NABD_INTERVAL_END")
+        self.channel_starts = {channel: parse_timestamp(moment) for channel, moment in channel_starts(crawler.settings).items()}
 
     def process_item(self, item: MentionItem) -> MentionItem:
         published = parse_timestamp(item["@timestamp"])
-        if (self.start and published < self.start) or (self.end and published >= self.end):
+        start = self.channel_starts.get(item.get("channel") or _source_name(self.crawler), self.start)
+        if (start and published < start) or (self.end and published >= self.end):
             raise self.drop("outside_interval", item, f"published {item['@timestamp']}")
         return item
 
@@ -143,6 +149,23 @@ class DuplicatePipeline(MentionPipeline):
             raise self.drop("duplicate", item, f"id {item['id']} already collected")
         self.seen.add(item["id"])
         return item
+
+
+class ChannelWatermarkPipeline(MentionPipeline):
+    """Counts the latest `@timestamp` of each channel's items (crawl stats) and removes the transient `channel` field.
+
+    Items a spider did not tag belong to the source's one channel, named after the source.
+    """
+
+    def process_item(self, item: MentionItem) -> MentionItem:
+        channel = item.pop("channel", None) or _source_name(self.crawler)
+        self.crawler.stats.max_value(CHANNEL_LATEST_PREFIX + channel, item["@timestamp"])
+        return item
+
+
+def channel_latest(stats: dict[str, Any]) -> dict[str, str]:
+    """Channel → latest `@timestamp` collected, from a finished crawl's stats."""
+    return {key.removeprefix(CHANNEL_LATEST_PREFIX): value for key, value in stats.items() if key.startswith(CHANNEL_LATEST_PREFIX)}
 
 
 def _interval_bound(crawler: Crawler, name: str) -> datetime | None:

@@ -2,6 +2,10 @@
 
     python -m spiders.run --source S --start ISO --end ISO --out PATH [--base-url URL] [--since-watermark]
 
+The crawl re-reads the source's lookback before the interval (sources.yaml `lookback`), and further back
+for a channel whose watermark lags (up to `catch_up`): `crawl_window`. What it collects goes to the
+interval's own file, so re-running an interval rewrites that file and no other.
+
 The child process prints its summary as one JSON line on stdout (logs go to stderr) and exits
 non-zero when the crawl failed; when it could not crawl at all, that line is `{"error": message}`. `run_crawl` launches it, for the CLI and for Airflow tasks,
 and leaves the crawl's health record (spiders/health.py) next to the feed, whatever the outcome.
@@ -21,7 +25,7 @@ import uuid
 from dataclasses import asdict, dataclass, field, replace
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +90,9 @@ class SourcePlan:
     brands: dict[str, list[str]] = field(default_factory=dict)
     # NAMES of the environment variables holding the source's secrets, read at crawl time.
     credentials_env: tuple[str, ...] = ()
+    # How far before the interval the crawl re-reads, and how far back a lagging channel may reach.
+    lookback: timedelta = timedelta(0)
+    catch_up: timedelta = timedelta(0)
 
     def missing_credentials(self) -> list[str]:
         """The credential variables that are unset or empty in the environment now."""
@@ -252,18 +259,56 @@ def load_source_plan(name: str, config_path: Path | None = None) -> SourcePlan:
         pseudonym_key_env=config.settings.privacy.pseudonym_key_env,
         brands={brand.id: [*brand.aliases, *brand.handles] for brand in config.source_brands(name)},
         credentials_env=tuple(source.credentials_env),
+        lookback=source.effective_lookback,
+        catch_up=source.effective_catch_up,
     )
 
 
-def crawl_settings(plan: SourcePlan, fetch_start: str, end: str, part: Path, overrides: dict[str, str]) -> Any:
-    """Scrapy settings for this crawl: the shared ones, the run's interval and feed, then overrides."""
+@dataclass(frozen=True)
+class CrawlWindow:
+    """What a crawl reads: from `start` (the interval's start less the lookback) to the interval's end, and from
+    an earlier time for each channel in `channel_starts`."""
+
+    start: str
+    channel_starts: dict[str, str] = field(default_factory=dict)
+    # The earliest publication time it asks for (the summary's `fetch_start`).
+    fetch_start: str = ""
+
+
+def crawl_window(plan: SourcePlan, start: str, end: str, marks: dict[str, str], source_mark: str | None,
+                 since_watermark: bool) -> CrawlWindow:
+    """The window of a crawl of [start, end), from the source's lookback and its channels' watermarks `marks`.
+
+    Normally it opens `lookback` before `start`; a channel whose watermark is older than that (nothing collected
+    from it since) opens at its watermark, at most `catch_up` before `start`, so a gap is filled and an old
+    interval re-run later reads what it read then. With `since_watermark` (an incremental re-crawl of the same
+    interval) nothing is re-read: each channel starts at its watermark when that lies inside the interval.
+    """
+    if since_watermark:
+        inside = {channel: mark for channel, mark in marks.items() if start < mark < end}
+        default = start if marks else _fetch_start(source_mark, start, end)
+        lagging_behind = len(inside) < len(marks) or not marks
+        return CrawlWindow(default, inside, min([*inside.values(), *([default] if lagging_behind else [])]))
+    opened = _shifted(start, -plan.lookback)
+    floor = _shifted(start, -plan.catch_up)
+    lagging = {channel: max(mark, floor) for channel, mark in marks.items() if mark < opened and floor < opened}
+    return CrawlWindow(opened, lagging, min([opened, *lagging.values()]))
+
+
+def _shifted(moment: str, by: timedelta) -> str:
+    return format_utc(parse_timestamp(moment) + by)
+
+
+def crawl_settings(plan: SourcePlan, window: CrawlWindow, end: str, part: Path, overrides: dict[str, str]) -> Any:
+    """Scrapy settings for this crawl: the shared ones, the run's window and feed, then overrides."""
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("spiders.settings", priority="project")
     settings.setdict({
         "NABD_SOURCE": plan.name,
-        "NABD_INTERVAL_START": fetch_start,
+        "NABD_INTERVAL_START": window.start,
+        "NABD_CHANNEL_STARTS": json.dumps(window.channel_starts, sort_keys=True),
         "NABD_INTERVAL_END": end,
         "NABD_PSEUDONYM_KEY_ENV": plan.pseudonym_key_env,
         "NABD_KEEP_AUTHOR_NAMES": bool(plan.options.get("keep_author_names", False)),
@@ -276,18 +321,23 @@ def crawl_settings(plan: SourcePlan, fetch_start: str, end: str, part: Path, ove
 
 def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | None, since_watermark: bool,
           state_dir: Path, overrides: dict[str, str]) -> CrawlSummary:
-    """Runs the crawl in this process and, when it succeeded, writes the feed and advances the watermark."""
+    """Runs the crawl in this process and, when it succeeded, writes the feed and advances the watermarks."""
     from spiders.partfile import FEED_ERROR_STAT, PartFile, interval_lock, sweep_dead_parts
+    from spiders.pipelines import channel_latest
     from spiders.watermarks import WatermarkStore
 
     store = WatermarkStore(state_dir / "watermarks.json")
-    fetch_start = _fetch_start(store.latest(plan.name), start, end) if since_watermark else start
+    window = crawl_window(plan, start, end, store.channels(plan.name), store.latest(plan.name), since_watermark)
+    fetch_start = window.fetch_start
+    if window.channel_starts:
+        logger.info("%s: channels behind their lookback re-read from: %s", plan.name,
+                    ", ".join(f"{channel} {moment}" for channel, moment in sorted(window.channel_starts.items())))
     missing = plan.missing_credentials()
     if missing:
         return _skipped(plan, start, end, fetch_start, out, missing, store.latest(plan.name))
     sweep_dead_parts(out)
     with PartFile(out) as part:
-        stats = _run_spider(plan, fetch_start, end, part.path, base_url, overrides)
+        stats = _run_spider(plan, window, end, part.path, base_url, overrides)
         if stats.get(FEED_ERROR_STAT):
             failure = OSError(stats[FEED_ERROR_STAT], os.strerror(stats[FEED_ERROR_STAT]))
             raise FeedWriteError(failure.errno, disk_error_message(out, failure) + f" (the crawl's partial feed {part.path.name})")
@@ -300,17 +350,17 @@ def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | Non
                 merge.add_previous(out)
             summary["items"], latest = merge.write(out)
             # Under the interval's lock, so two crawls of it advance the watermark in the order they wrote.
-            summary["watermark"] = store.advance(plan.name, latest) if latest is not None else store.latest(plan.name)
+            summary["watermark"] = store.advance(plan.name, latest, channel_latest(stats))
     return CrawlSummary(**summary)
 
 
-def _run_spider(plan: SourcePlan, fetch_start: str, end: str, part: Path, base_url: str | None, overrides: dict[str, str]) -> dict:
+def _run_spider(plan: SourcePlan, window: CrawlWindow, end: str, part: Path, base_url: str | None, overrides: dict[str, str]) -> dict:
     """Runs the source's spider in this process, its feed going to `part`; returns the crawl's stats."""
     from scrapy.crawler import CrawlerProcess
 
     from spiders.sources import spider_class
 
-    process = CrawlerProcess(crawl_settings(plan, fetch_start, end, part, overrides))
+    process = CrawlerProcess(crawl_settings(plan, window, end, part, overrides))
     spider_options: dict[str, Any] = {"options": plan.options, "brands": plan.brands, "credentials_env": list(plan.credentials_env)}
     if base_url or plan.options.get("base_url"):
         spider_options["base_url"] = base_url or plan.options["base_url"]
@@ -349,17 +399,41 @@ def _fetch_start(watermark: str | None, start: str, end: str) -> str:
 
 
 def merge_records(previous: list[dict], collected: list[dict], *, keep_previous: bool, start: str, end: str) -> list[dict]:
-    """The interval's records: newly collected ones (keeping first `collected_at`), plus earlier ones when incremental.
+    """The interval's records: newly collected ones, plus earlier ones when incremental.
 
-    The rule in memory, for lists; crawls apply it to files in bounded memory with `IntervalMerge`.
+    A collected record is this sighting of the post: its `updated_at` is when it was fetched, and its
+    `collected_at` the earlier file's, when the interval was crawled before (the first sighting in this
+    file; indexing keeps the first across files). The rule in memory, for lists; crawls apply it to files
+    in bounded memory with `IntervalMerge`.
     """
     earlier = {record["id"]: record for record in previous}
     merged = {record["id"]: record for record in previous if start <= record["@timestamp"] < end} if keep_previous else {}
     for record in collected:
-        if record["id"] in earlier and earlier[record["id"]].get("collected_at"):
-            record = dict(record, collected_at=earlier[record["id"]]["collected_at"])
-        merged[record["id"]] = record
+        merged[record["id"]] = sighting(record, earlier.get(record["id"]))
     return list(merged.values())
+
+
+def sighting(collected: dict, earlier: dict | None) -> dict:
+    """A collected record with `updated_at`, when this version was fetched, and the first `collected_at` known.
+
+    A version the earlier file already holds unchanged keeps that file's times, so re-running an interval
+    whose posts did not change writes the same bytes.
+    """
+    fetched = collected.get("collected_at")
+    record = dict(collected, updated_at=fetched) if fetched else dict(collected)
+    if earlier is None:
+        return record
+    first = earlier.get("collected_at")
+    if first and (not fetched or first < fetched):
+        record["collected_at"] = first
+    if _content(earlier) == _content(collected):
+        record["updated_at"] = earlier.get("updated_at") or first or fetched
+    return record
+
+
+def _content(record: dict) -> dict:
+    """A record without its collection times: what the source said."""
+    return {name: value for name, value in canonical_record(record).items() if name not in ("collected_at", "updated_at")}
 
 
 PREVIOUS, COLLECTED = 0, 1
@@ -409,9 +483,7 @@ class IntervalMerge:
                 else:
                     latest = line
             if latest is not None:
-                record = json.loads(latest)
-                collected_at = json.loads(earlier).get("collected_at") if earlier is not None else None
-                yield dict(record, collected_at=collected_at) if collected_at else record
+                yield sighting(json.loads(latest), json.loads(earlier) if earlier is not None else None)
             elif self.keep_previous and earlier_inside is not None:
                 yield json.loads(earlier_inside)
 

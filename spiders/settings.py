@@ -40,6 +40,7 @@ ITEM_PIPELINES = {
     "spiders.pipelines.PseudonymizeAuthorPipeline": 500,
     "spiders.pipelines.QueryPipeline": 600,
     "spiders.pipelines.DuplicatePipeline": 700,
+    "spiders.pipelines.ChannelWatermarkPipeline": 800,
 }
 
 # Which environment variable holds the author pseudonymization key (config: settings.privacy).

@@ -1,4 +1,9 @@
-"""Per-source crawl watermarks (latest `@timestamp` collected), shared safely between crawl processes."""
+"""Crawl watermarks (latest `@timestamp` collected), per source and per channel, shared safely between crawl processes.
+
+A channel is what a source's spider reads separately (an X brand query, a YouTube channel, an app in a store
+country, a subreddit, a Telegram channel, a feed; docs/sources.md names each kind's). A crawl reaches back to a
+channel's watermark when it lags behind the lookback, so a gap (a source down, a paused DAG) is filled.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from pathlib import Path
 
 
 class WatermarkStore:
-    """`<data_dir>/state/watermarks.json`: {source: {"latest": ISO time}}, updated under a file lock."""
+    """`<data_dir>/state/watermarks.json`: {source: {"latest": ISO time, "channels": {channel: ISO time}}},
+    updated under a file lock."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -21,15 +27,28 @@ class WatermarkStore:
         """The latest publication time collected for `source`, or None before its first crawl."""
         return self._read().get(source, {}).get("latest")
 
-    def advance(self, source: str, latest: str) -> str:
-        """Moves the source's watermark forward to `latest` (never back); returns the watermark now."""
+    def channels(self, source: str) -> dict[str, str]:
+        """Each channel's latest publication time collected for `source` (empty before its first crawl)."""
+        channels = self._read().get(source, {}).get("channels", {})
+        if not isinstance(channels, dict):
+            raise ValueError(f"{self.path}: {source}.channels: expected an object of channel → watermark")
+        return dict(channels)
+
+    def advance(self, source: str, latest: str | None, channels: dict[str, str] | None = None) -> str | None:
+        """Moves the source's watermark, and each channel's, forward (never back); returns the source's watermark now."""
         with self._locked():
             marks = self._read()
-            current = marks.get(source, {}).get("latest")
-            if current is None or latest > current:
-                marks[source] = {"latest": latest}
+            entry = dict(marks.get(source, {}))
+            changed = _advanced(entry, "latest", latest)
+            known = dict(entry.get("channels", {}))
+            for channel, moment in (channels or {}).items():
+                changed = _advanced(known, channel, moment) or changed
+            if known:
+                entry["channels"] = known
+            if changed:
+                marks[source] = entry
                 self._write(marks)
-            return marks[source]["latest"]
+            return entry.get("latest")
 
     def _read(self) -> dict[str, dict[str, str]]:
         if not self.path.exists():
@@ -60,3 +79,11 @@ class WatermarkStore:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _advanced(marks: dict[str, str], key: str, moment: str | None) -> bool:
+    """Sets `marks[key]` to `moment` when it is later (or absent); whether it changed."""
+    if moment is None or (marks.get(key) is not None and moment <= marks[key]):
+        return False
+    marks[key] = moment
+    return True

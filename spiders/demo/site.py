@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
@@ -37,6 +38,43 @@ class SiteFaults:
     rate_limited: dict[str, int] = field(default_factory=dict)
     retry_after_s: int = 1
     malformed: frozenset[str] = frozenset()
+
+
+@dataclass
+class SiteTimeline:
+    """The forum as it stands at `now`: posts that appear late and engagement that keeps changing.
+
+    Set `now` (the tests and the lookback measurement move it hour by hour). A post is listed and served
+    once `now` reaches its publication time plus its delay: `late_percent` of the posts, chosen by a hash
+    of their id, appear up to `max_delay` late (moderation, search-index or federation delays), listed
+    where their publication time puts them. A post's counts grow from 0 at publication to its own counts
+    plus a hash-chosen extra over `growth`, so a post read again shows new likes, replies and shares.
+    """
+
+    now: datetime
+    late_percent: int = 25
+    max_delay: timedelta = timedelta(hours=4)
+    growth: timedelta = timedelta(hours=12)
+
+    def delay(self, post: dict) -> timedelta:
+        """How long after publication the post appears (zero for most)."""
+        draw = _draw(post["id"], "delay")
+        if draw % 100 >= self.late_percent:
+            return timedelta(0)
+        return timedelta(seconds=1 + (draw // 100) % int(self.max_delay.total_seconds()))
+
+    def visible(self, post: dict) -> bool:
+        return self.now >= post["_published"] + self.delay(post)
+
+    def counts(self, post: dict) -> dict[str, int]:
+        """The post's likes, replies and shares at `now`."""
+        share = min(1.0, max(0.0, (self.now - post["_published"]) / self.growth))
+        return {name: int((post[name] + _draw(post["id"], name) % 40) * share) for name in ("likes", "replies", "shares")}
+
+
+def _draw(post_id: str, what: str) -> int:
+    """A reproducible number for a post: the same whatever the run."""
+    return int.from_bytes(hashlib.sha256(f"{what}\x1f{post_id}".encode("utf-8")).digest()[:8], "big")
 
 
 # The forum's public address: posts keep this URL whichever loopback port serves them, so a
@@ -139,8 +177,11 @@ class DemoSite:
         port: int = 0,
         posts: list[dict] | None = None,
         faults: SiteFaults | None = None,
+        timeline: SiteTimeline | None = None,
     ) -> None:
         self.posts = posts if posts is not None else load_posts(posts_path)
+        # None: every post is there from the start with its final counts (the archive as built).
+        self.timeline = timeline
         self.by_id = {post["id"]: post for post in self.posts}
         self.faults = faults or SiteFaults()
         self.host, self.port = host, port
@@ -211,25 +252,35 @@ class DemoSite:
             return self._user(parts.path.removeprefix("/users/"))
         return _not_found()
 
+    def shown_posts(self) -> list[dict]:
+        """The posts the forum shows now, newest first, with their counts of now."""
+        if self.timeline is None:
+            return self.posts
+        timeline = self.timeline
+        return [{**post, **timeline.counts(post)} for post in self.posts if timeline.visible(post)]
+
     def _listing(self, page_text: str) -> tuple[int, str, str]:
         if not page_text.isdigit() or int(page_text) < 1:
             return HTTPStatus.BAD_REQUEST, "text/plain; charset=utf-8", f"bad page number: {page_text}\n"
-        page, pages = int(page_text), max(1, -(-len(self.posts) // PAGE_SIZE))
+        posts = self.shown_posts()
+        page, pages = int(page_text), max(1, -(-len(posts) // PAGE_SIZE))
         if page > pages:
             return _not_found()
-        chunk = self.posts[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        chunk = posts[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         return HTTPStatus.OK, "text/html; charset=utf-8", listing_html(chunk, page, pages)
 
     def _post(self, post_id: str) -> tuple[int, str, str]:
         post = self.by_id.get(post_id)
-        if post is None:
+        if post is None or (self.timeline is not None and not self.timeline.visible(post)):
             return _not_found()
+        if self.timeline is not None:
+            post = {**post, **self.timeline.counts(post)}
         if post_id in self.faults.malformed:
             return HTTPStatus.OK, "text/html; charset=utf-8", malformed_post_html(post)
         return HTTPStatus.OK, "text/html; charset=utf-8", post_html(post)
 
     def _user(self, handle: str) -> tuple[int, str, str]:
-        posts = [post for post in self.posts if post["author"]["handle"] == handle]
+        posts = [post for post in self.shown_posts() if post["author"]["handle"] == handle]
         if not posts:
             return _not_found()
         links = "\n".join(f'<li><a href="/posts/{post["id"]}">{post["id"]}</a></li>' for post in posts)

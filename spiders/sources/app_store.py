@@ -54,7 +54,7 @@ class AppStoreSpider(MentionSpider):
             if moment is not None:
                 published.append(moment)
             yield self.mention(review, app, country)
-        if published and page < self.options.get("max_pages", 10) and not self.older_than_interval(published):
+        if published and page < self.options.get("max_pages", 10) and not self.older_than_window(published, app_channel(app, country)):
             yield self.reviews_request(app, country, page + 1)
 
     def mention(self, review: dict[str, Any], app: dict[str, str], country: str) -> MentionItem:
@@ -63,6 +63,7 @@ class AppStoreSpider(MentionSpider):
             review["id"],
             url=REVIEW_URL.format(country=country, app_id=app["id"], review_id=review["id"]),
             query=app["brand"],
+            channel=app_channel(app, country),
             title=review["title"],
             text=review["text"],
             rating=review["rating"],
@@ -71,6 +72,11 @@ class AppStoreSpider(MentionSpider):
             collected_at=self.collected_now(),
             **{"@timestamp": review["updated"]},
         )
+
+
+def app_channel(app: dict[str, str], country: str) -> str:
+    """The channel (watermark key) of one app's reviews in one store country."""
+    return f"{app['store']}:{app['id']}:{country}"
 
 
 def review_entries(feed: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""What every nabd spider shares: its configuration, the run's data interval, and skipping a bad page with a logged, counted reason."""
+"""What every nabd spider shares: its configuration, the crawl window (the data interval, its lookback and each channel's
+catch-up), and skipping a bad page with a logged, counted reason."""
 
 from __future__ import annotations
 
@@ -27,11 +28,18 @@ ERROR_BODY_CHARS = 300
 
 
 class MentionSpider(scrapy.Spider):
-    """Base spider: knows the data interval [start, end) and skips malformed pages without dying."""
+    """Base spider: knows the crawl window and skips malformed pages without dying.
+
+    The window is [interval_start, interval_end): the run's data interval with its lookback before it
+    (`NABD_INTERVAL_START` is already the interval's start minus the lookback). A channel whose watermark
+    lags starts earlier (`NABD_CHANNEL_STARTS`, channel → time): spiders ask `window_start(channel)`,
+    and tag each item with its channel (`in_channel`) so its watermark moves on.
+    """
 
     source: str = ""
     interval_start: datetime | None = None
     interval_end: datetime | None = None
+    channel_starts: dict[str, datetime] = {}
     # Whether authors may be named (settings.yaml privacy.show_author_names, per source): when not, a
     # spider stores nothing that names the author but the handle the pseudonymizing pipeline replaces.
     keep_author_names: bool = False
@@ -60,17 +68,37 @@ class MentionSpider(scrapy.Spider):
             if value:
                 setattr(spider, attribute, parse_timestamp(value))
         spider.keep_author_names = crawler.settings.getbool("NABD_KEEP_AUTHOR_NAMES")
+        spider.channel_starts = {channel: parse_timestamp(moment) for channel, moment in channel_starts(crawler.settings).items()}
         return spider
 
+    def window_start(self, channel: str | None = None) -> datetime | None:
+        """Where the crawl window of `channel` (default: the source's one channel) begins: its own start when it
+        has one (it lags, or an incremental crawl resumes it), else the interval's start less the lookback."""
+        return self.channel_starts.get(channel or self.source, self.interval_start)
+
+    def in_window(self, moment: datetime, channel: str | None = None) -> bool:
+        """Whether a publication time falls inside the crawl window of `channel`."""
+        start = self.window_start(channel)
+        return (start is None or moment >= start) and (self.interval_end is None or moment < self.interval_end)
+
+    def older_than_window(self, moments: list[datetime], channel: str | None = None) -> bool:
+        """Whether a page's posts reach back before the window of `channel` (so its older pages are not wanted)."""
+        start = self.window_start(channel)
+        return bool(moments) and start is not None and min(moments) < start
+
+    def in_channel(self, item: Any, channel: str) -> Any:
+        """Tags an item with the channel it was read from (spiders/pipelines.py keeps each channel's watermark)."""
+        item["channel"] = channel
+        return item
+
     def in_interval(self, moment: datetime) -> bool:
-        """Whether a publication time falls inside the run's data interval."""
-        after_start = self.interval_start is None or moment >= self.interval_start
-        before_end = self.interval_end is None or moment < self.interval_end
-        return after_start and before_end
+        """Whether a publication time falls inside the source's window (the data interval and its lookback)."""
+        return self.in_window(moment)
 
     def before_interval(self, moment: datetime) -> bool:
-        """Whether a publication time is older than the interval start (nothing older is wanted)."""
-        return self.interval_start is not None and moment < self.interval_start
+        """Whether a publication time is older than the source's window (nothing older is wanted)."""
+        start = self.window_start()
+        return start is not None and moment < start
 
     def read_time(self, value: str | None) -> datetime | None:
         """A page's timestamp as aware UTC, or None when absent or unreadable."""
@@ -145,10 +173,19 @@ class MentionSpider(scrapy.Spider):
         return format_utc(datetime.now(timezone.utc))
 
     def older_than_interval(self, moments: list[datetime]) -> bool:
-        """Whether a page's posts reach back before the interval start (so older pages are not wanted)."""
-        return bool(moments) and self.before_interval(min(moments))
+        """Whether a page's posts reach back before the source's window (so older pages are not wanted)."""
+        return self.older_than_window(moments)
 
 
 def _without_query(url: str) -> str:
     """A URL for logs: the query string may carry tokens, so it is cut off."""
     return url.split("?", 1)[0]
+
+
+def channel_starts(settings: Any) -> dict[str, str]:
+    """`NABD_CHANNEL_STARTS` (a JSON object, or a dict) as channel → ISO time."""
+    value = settings.get("NABD_CHANNEL_STARTS") or {}
+    starts = json.loads(value) if isinstance(value, str) else dict(value)
+    if not isinstance(starts, dict):
+        raise ValueError(f"NABD_CHANNEL_STARTS: expected an object of channel → ISO time, got {value!r}")
+    return starts

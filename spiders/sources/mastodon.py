@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -56,16 +56,17 @@ class MastodonSpider(MentionSpider):
             self.skip_page(response, "statuses: expected a list of statuses")
             return
         published: list[datetime] = []
+        channel = timeline_channel(instance, path, query)
         for status in statuses:
             if not isinstance(status, dict) or status.get("reblog"):
                 continue  # a boost repeats a status that is collected in its own right
-            item = self.mention(status, instance, query)
+            item = self.in_channel(self.mention(status, instance, query), channel)
             moment = self.read_time(item.get("@timestamp"))
             if moment is not None:
                 published.append(moment)
             yield item
         oldest_id = statuses[-1].get("id") if statuses and isinstance(statuses[-1], dict) else None
-        if oldest_id and page < self.options.get("max_pages", 5) and not self.older_than_interval(published):
+        if oldest_id and page < self.options.get("max_pages", 5) and not self.older_than_window(published, channel):
             yield self.page_request(instance, path, params, query, str(oldest_id), page + 1)
 
     def mention(self, status: dict[str, Any], instance: str, query: str | None) -> MentionItem:
@@ -89,6 +90,12 @@ class MastodonSpider(MentionSpider):
             fields["query"] = query
         # The status URI is the same on every instance, so a status seen on two is one mention.
         return new_mention(self.source, str(status.get("uri") or ""), **fields)
+
+
+def timeline_channel(instance: str, path: str, query: str | None) -> str:
+    """The channel (watermark key) of a timeline: `<host>#<hashtag>`, or `<host>?<brand>` for a brand search."""
+    host = urlsplit(instance).netloc
+    return f"{host}?{query}" if query else f"{host}#{unquote(path.rstrip('/').rsplit('/', 1)[-1])}"
 
 
 def full_account(acct: Any, host: str) -> str | None:

@@ -114,20 +114,21 @@ class RedditSpider(MentionSpider):
             self.skip_page(response, "listing: not a Reddit listing")
             return
         published: list[datetime] = []
+        channel = listing_channel(path, query)
         for post in children(listing, POST_KIND):
-            item = self.mention(post, query, thread_id=post.get("name"), parent_id=None, title=post.get("title"))
+            item = self.in_channel(self.mention(post, query, thread_id=post.get("name"), parent_id=None, title=post.get("title")), channel)
             moment = self.read_time(item.get("@timestamp"))
             if moment is not None:
                 published.append(moment)
             yield item
-            if self.options.get("include_comments", True) and post.get("num_comments") and moment and self.in_interval(moment):
+            if self.options.get("include_comments", True) and post.get("num_comments") and moment and self.in_window(moment, channel):
                 url = f"{self.api_base}{COMMENTS_PATH.format(post_id=post.get('id'))}?{urlencode(COMMENTS_PARAMS)}"
-                yield self.api_request(url, self.parse_comments, {"query": query}, errback=self.comments_failed)
+                yield self.api_request(url, self.parse_comments, {"query": query, "channel": channel}, errback=self.comments_failed)
         after = listing.get("after")
-        if after and page < self.options.get("max_pages", 5) and not self.older_than_interval(published):
+        if after and page < self.options.get("max_pages", 5) and not self.older_than_window(published, channel):
             yield self.listing_request(path, params, query, after, page + 1)
 
-    def parse_comments(self, response: Response, query: str | None) -> Iterator[MentionItem]:
+    def parse_comments(self, response: Response, query: str | None, channel: str | None = None) -> Iterator[MentionItem]:
         """Every comment (replies included) of a post's comment page."""
         self.heed_rate_limit(response)
         document = self.read_json(response, "comments")
@@ -137,7 +138,8 @@ class RedditSpider(MentionSpider):
             self.skip_page(response, "comments: expected [post listing, comment listing]")
             return
         for comment in comment_tree(listing_data(document[1])):
-            yield self.mention(comment, query, thread_id=comment.get("link_id"), parent_id=comment.get("parent_id"), title=None)
+            item = self.mention(comment, query, thread_id=comment.get("link_id"), parent_id=comment.get("parent_id"), title=None)
+            yield self.in_channel(item, channel) if channel else item
 
     def heed_rate_limit(self, response: Response) -> None:
         """When X-Ratelimit-Remaining reaches 0, holds every request until X-Ratelimit-Reset; stops the crawl when that is too long."""
@@ -184,6 +186,12 @@ class RedditSpider(MentionSpider):
         if query:
             fields["query"] = query
         return new_mention(self.source, str(thing.get("name") or ""), **fields)
+
+
+def listing_channel(path: str, query: str | None) -> str:
+    """The channel (watermark key) of a listing: the subreddit, or `<subreddit>?<brand>` for a brand search."""
+    subreddit = path.split("/")[2] if path.startswith("/r/") else path
+    return f"{subreddit}?{query}" if query else subreddit
 
 
 def listing_data(document: Any) -> dict[str, Any] | None:

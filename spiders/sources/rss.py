@@ -40,7 +40,7 @@ class RssSpider(MentionSpider):
         for template in self.options["feeds"]:
             for url, query in self.feed_urls(template):
                 yield scrapy.Request(url, callback=self.parse_feed, errback=self.request_failed,
-                                     cb_kwargs={"query": query, "page": 1})
+                                     cb_kwargs={"query": query, "page": 1, "channel": url})
 
     def feed_urls(self, template: str) -> Iterator[tuple[str, str | None]]:
         """The feed's URL, or one URL per brand name with the name URL-encoded into {query}."""
@@ -52,8 +52,9 @@ class RssSpider(MentionSpider):
                 if not name.startswith("@"):
                     yield template.replace(QUERY_PLACEHOLDER, quote_plus(name)), brand
 
-    def parse_feed(self, response: Response, query: str | None, page: int) -> Iterator[MentionItem | scrapy.Request]:
-        """Every entry of a feed page; the next page (Atom paging) while entries are not yet too old."""
+    def parse_feed(self, response: Response, query: str | None, page: int, channel: str | None = None) -> Iterator[MentionItem | scrapy.Request]:
+        """Every entry of a feed page; the next page (Atom paging) while entries are not yet too old (the channel
+        is the feed's first URL)."""
         feed = feed_selector(response)
         if feed is None or not feed.xpath(FEED_ROOT):
             self.skip_page(response, "feed: not RSS or Atom")
@@ -62,14 +63,16 @@ class RssSpider(MentionSpider):
         published: list[datetime] = []
         for entry in feed.xpath(ENTRIES):
             item = self.mention(entry, response, outlet.strip(), query)
+            if channel:
+                self.in_channel(item, channel)
             moment = self.read_time(item.get("@timestamp"))
             if moment is not None:
                 published.append(moment)
             yield item
         next_page = feed.xpath(NEXT_PAGE).get()
-        if next_page and page < self.options.get("max_pages", 5) and not self.older_than_interval(published):
+        if next_page and page < self.options.get("max_pages", 5) and not self.older_than_window(published, channel):
             yield response.follow(next_page, callback=self.parse_feed, errback=self.request_failed,
-                                  cb_kwargs={"query": query, "page": page + 1})
+                                  cb_kwargs={"query": query, "page": page + 1, "channel": channel})
 
     def mention(self, entry: Selector, response: Response, outlet: str, query: str | None) -> MentionItem:
         link = entry.xpath(ENTRY_LINK).get("").strip()

@@ -57,7 +57,7 @@ class TelegramSpider(MentionSpider):
                 published.append(moment)
             yield item
         older = response.css(OLDER_PAGE).get()
-        if older and page < self.options.get("max_pages", 10) and not self.older_than_interval(published):
+        if older and page < self.options.get("max_pages", 10) and not self.older_than_window(published, channel):
             yield response.follow(older, callback=self.parse_channel, errback=self.request_failed, cb_kwargs={"channel": channel, "page": page + 1})
 
     def mention(self, message: Selector, channel: str, subscribers: int | None) -> MentionItem:
@@ -76,6 +76,7 @@ class TelegramSpider(MentionSpider):
             "parent_id": reply_to.rstrip("/").rsplit("/", 1)[-1].split("?")[0] if reply_to else None,
             "collected_at": self.collected_now(),
             "@timestamp": message.css(MESSAGE_TIME).get(),
+            "channel": channel,
         }
         if fields["parent_id"]:
             fields["parent_id"] = f"{channel}/{fields['parent_id']}"

@@ -40,12 +40,15 @@ class XSpider(MentionSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.seen_ids: dict[str, set[str]] = {}  # per brand, the posts its queries have yielded
+        self.windows: dict[str, dict[str, str]] = {}  # per brand (its channel), start_time and end_time
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.window = self.time_window(datetime.now(timezone.utc))
-        if self.window is None:
-            return
+        now = datetime.now(timezone.utc)
         for brand, names in self.brands.items():
+            window = self.time_window(now, brand)
+            if window is None:
+                continue
+            self.windows[brand] = window
             for query in self.brand_queries(brand, names):
                 yield self.search_request(brand, query, None, page=1)
 
@@ -63,7 +66,7 @@ class XSpider(MentionSpider):
     def search_request(self, brand: str, query: str, next_token: str | None, page: int) -> scrapy.Request:
         params = {"query": query, "max_results": str(self.options.get("max_results", 100)),
                   "tweet.fields": TWEET_FIELDS, "expansions": "author_id", "user.fields": USER_FIELDS}
-        params.update(self.window or {})
+        params.update(self.windows.get(brand) or {})
         if next_token:
             params["next_token"] = next_token
         return scrapy.Request(
@@ -73,9 +76,10 @@ class XSpider(MentionSpider):
             cb_kwargs={"brand": brand, "query": query, "page": page},
         )
 
-    def time_window(self, now: datetime) -> dict[str, str] | None:
-        """start_time and end_time from the data interval, the start clamped to the search window; None when the interval is all outside it."""
-        start, end = self.interval_start, self.interval_end
+    def time_window(self, now: datetime, brand: str | None = None) -> dict[str, str] | None:
+        """start_time and end_time of a brand's crawl window (the interval, its lookback, the brand's catch-up), the start
+        clamped to the search window; None when the window is all outside it."""
+        start, end = self.window_start(brand), self.interval_end
         days = self.options.get("search_window_days", SEARCH_WINDOW_DAYS)
         earliest = now - timedelta(days=days) + WINDOW_MARGIN if days else None
         if earliest is not None and end is not None and end <= earliest:
@@ -149,6 +153,7 @@ class XSpider(MentionSpider):
             str(tweet.get("id") or ""),
             url=tweet_url(tweet.get("id"), user.get("username"), named=self.keep_author_names),
             query=brand,
+            channel=brand,
             title=None,
             text=note.get("text") or tweet.get("text") or "",
             author={"handle": user.get("username") or tweet.get("author_id"), "name": user.get("name"),

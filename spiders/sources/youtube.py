@@ -36,6 +36,10 @@ class YoutubeSpider(MentionSpider):
     name = "youtube"
     source = "youtube"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.video_channels: dict[str, str | None] = {}  # video id → its YouTube channel (the watermark's channel)
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield self.api_request(CHANNELS_PATH, {"part": "contentDetails", "id": ",".join(self.options["channels"])}, self.parse_channels, {})
 
@@ -59,13 +63,14 @@ class YoutubeSpider(MentionSpider):
             uploads = channel.get("contentDetails", {}).get("relatedPlaylists", {}).get("uploads")
             if uploads:
                 params = {"part": "contentDetails", "playlistId": uploads, "maxResults": str(self.options.get("recent_videos", 10))}
-                yield self.api_request(PLAYLIST_ITEMS_PATH, params, self.parse_uploads, {})
+                yield self.api_request(PLAYLIST_ITEMS_PATH, params, self.parse_uploads, {"channel": channel.get("id")})
 
-    def parse_uploads(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_uploads(self, response: Response, channel: str | None = None) -> Iterator[scrapy.Request]:
         """The comment threads of each recent video, newest first."""
         for upload in self.api_items(response, "uploads", self.read_json(response, "uploads")):
             video_id = upload.get("contentDetails", {}).get("videoId")
             if video_id:
+                self.video_channels[video_id] = channel
                 yield self.threads_request(video_id, None, page=1)
 
     def threads_request(self, video_id: str, page_token: str | None, page: int) -> scrapy.Request:
@@ -100,7 +105,7 @@ class YoutubeSpider(MentionSpider):
             if snippet.get("totalReplyCount", 0) > len(replies) and top.get("id"):
                 yield self.replies_request(video_id, top["id"], None, page=1)
         next_token = document.get("nextPageToken") if isinstance(document, dict) else None
-        if next_token and page < self.options.get("max_pages", 10) and not self.older_than_interval(published):
+        if next_token and page < self.options.get("max_pages", 10) and not self.older_than_window(published, self.video_channels.get(video_id)):
             yield self.threads_request(video_id, next_token, page + 1)
 
     def parse_replies(self, response: Response, video_id: str, parent_id: str, page: int) -> Iterator[MentionItem | scrapy.Request]:
@@ -137,6 +142,7 @@ class YoutubeSpider(MentionSpider):
             engagement={"likes": snippet["likeCount"]} if isinstance(snippet.get("likeCount"), int) else {},
             thread_id=video_id,
             parent_id=parent_id,
+            channel=self.video_channels.get(video_id),
             collected_at=self.collected_now(),
             **{"@timestamp": snippet.get("publishedAt")},
         )

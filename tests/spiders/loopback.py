@@ -131,11 +131,12 @@ class LoopbackSite:
 
 
 def config_with_source(folder: Path, source: dict) -> Path:
-    """A copy of the project's configuration whose sources.yaml holds only `source` (enabled)."""
+    """A copy of the project's configuration whose sources.yaml holds only `source` (enabled), re-reading nothing
+    before the interval unless `source` sets `lookback` (the API tests count what one interval holds)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("brands.yaml", "topics.yaml", "alerts.yaml", "settings.yaml"):
         shutil.copy(REPO_CONFIG / name, folder / name)
-    document = {"sources": [{"enabled": True, **source}]}
+    document = {"sources": [{"enabled": True, "lookback": "0", **source}]}
     (folder / "sources.yaml").write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return folder
 

@@ -83,5 +83,6 @@ def test_a_crawl_collects_the_hashtag_and_search_statuses_of_the_interval(crawle
 
 def test_an_incremental_crawl_keeps_the_week(crawled) -> None:
     first, _, second, _ = crawled
-    assert first.watermark == "2026-11-22T09:15:00Z" and second.fetch_start == first.watermark
-    assert second.collected == 1 and second.items == 3
+    assert first.watermark == "2026-11-22T09:15:00Z"
+    assert START < second.fetch_start < first.watermark, "each timeline resumes at its own watermark"
+    assert second.collected == 2 and second.items == 3, "each timeline re-reads the status at its watermark"
