@@ -6,7 +6,10 @@ Serves a forum in a separate process (list pages of --per-list links, one thread
 texts from real Arabic posts in ../shared/data) and crawls it with `python -m spiders.run`, the
 same child process the CLI and Airflow use, with the html source configured by XPath and Arabic
 dates, every pipeline on, DOWNLOAD_DELAY 0 and AutoThrottle off. Runs a --small crawl first and
-the full one second, so peak memory can be compared across sizes. Prints a Markdown table.
+the full one second, so peak memory can be compared across sizes. Each size is crawled twice: with
+lookback off, the interval covers every post; with lookback on, the interval is the last hour and the
+source's `lookback` reaches back over every post (what an hourly crawl re-reads), so both read the same
+posts. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -116,6 +119,7 @@ def serve(pages: int, per_list: int, port_file: Path) -> None:
 
 def start_server(pages: int, per_list: int, folder: Path) -> tuple[subprocess.Popen, str]:
     port_file = folder / f"port-{pages}"
+    port_file.unlink(missing_ok=True)  # a forum of this size served before has left its port here
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(pages), "--per-list", str(per_list), "--port-file", str(port_file)])
     for _ in range(200):
         if port_file.exists() and port_file.read_text():
@@ -125,12 +129,13 @@ def start_server(pages: int, per_list: int, folder: Path) -> tuple[subprocess.Po
     raise RuntimeError("the forum server did not start")
 
 
-def write_config(folder: Path, base_url: str) -> Path:
+def write_config(folder: Path, base_url: str, lookback: str) -> Path:
     config = folder / "config"
     config.mkdir(parents=True, exist_ok=True)
     for name in ("brands.yaml", "topics.yaml", "alerts.yaml", "settings.yaml"):
         shutil.copy(REPO_ROOT / "config" / name, config / name)
-    source = {"name": SOURCE, "kind": "html", "enabled": True, "options": {"list_url": base_url + "/reviews", "max_pages": 100_000, **OPTIONS}}
+    source = {"name": SOURCE, "kind": "html", "enabled": True, "lookback": lookback,
+              "options": {"list_url": base_url + "/reviews", "max_pages": 100_000, **OPTIONS}}
     (config / "sources.yaml").write_text(yaml.safe_dump({"sources": [source]}, allow_unicode=True), encoding="utf-8")
     return config
 
@@ -147,17 +152,23 @@ def peak_rss_mb(child: subprocess.Popen) -> float:
     return peak / 2**20
 
 
-def crawl(pages: int, per_list: int, folder: Path) -> dict:
-    """One crawl of a forum of `pages` threads in a fresh child process: items, seconds, items/s, peak RSS."""
+def crawl(pages: int, per_list: int, folder: Path, lookback: bool) -> dict:
+    """One crawl of a forum of `pages` threads in a fresh child process: items, seconds, items/s, peak RSS.
+
+    With `lookback`, the crawl's interval is the last hour and its lookback reaches back over every post."""
     server, base_url = start_server(pages, per_list, folder)
     try:
-        config = write_config(folder / str(pages), base_url)
         forum = Forum(pages, per_list, [""])
         start = forum.published(pages - 1).astimezone(timezone.utc) - timedelta(minutes=1)
         end = forum.published(0).astimezone(timezone.utc) + timedelta(minutes=1)
-        command = [sys.executable, "-m", "spiders.run", "--source", SOURCE, "--config", str(config), "--state-dir", str(folder / "state"),
+        span_days = -(-(end - start) // timedelta(days=1))
+        name = f"{pages}-{'lookback' if lookback else 'interval'}"
+        config = write_config(folder / name, base_url, f"{span_days}d" if lookback else "0")
+        if lookback:
+            start = end - timedelta(hours=1)
+        command = [sys.executable, "-m", "spiders.run", "--source", SOURCE, "--config", str(config), "--state-dir", str(folder / name / "state"),
                    "--start", start.strftime("%Y-%m-%dT%H:%M:%SZ"), "--end", end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                   "--out", str(folder / f"{pages}.jsonl")]
+                   "--out", str(folder / f"{name}.jsonl")]
         for name, value in CRAWL_SETTINGS.items():
             command += ["--setting", f"{name}={value}"]
         environment = dict(os.environ, PYTHONPATH=str(REPO_ROOT), NABD_PSEUDONYM_KEY=os.environ.get("NABD_PSEUDONYM_KEY", "bench-key"))
@@ -172,7 +183,8 @@ def crawl(pages: int, per_list: int, folder: Path) -> dict:
     if child.returncode != 0:
         raise RuntimeError(f"crawl of {pages} pages failed: {stdout[-2000:]}")
     summary = json.loads(stdout.strip().splitlines()[-1])
-    return {"pages": pages, "requests": pages + -(-pages // per_list), "items": summary["items"], "seconds": round(seconds, 1),
+    return {"pages": pages, "lookback": f"on ({summary['fetch_start']} → {summary['start']})" if lookback else "off",
+            "requests": pages + -(-pages // per_list), "items": summary["items"], "seconds": round(seconds, 1),
             "items_per_s": round(summary["items"] / seconds), "peak_mb": round(peak_mb)}
 
 
@@ -188,13 +200,14 @@ def main() -> int:
         serve(args.serve, args.per_list, args.port_file)
         return 0
     with tempfile.TemporaryDirectory(prefix="nabd-crawl-bench-") as folder:
-        rows = [crawl(pages, args.per_list, Path(folder)) for pages in (args.small, args.pages)]
+        rows = [crawl(pages, args.per_list, Path(folder), lookback) for lookback in (False, True) for pages in (args.small, args.pages)]
     print(f"\n{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
-    print("| thread pages | requests | items | seconds | items/s | peak RSS of the crawl process (MB) |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print("| thread pages | lookback | requests | items | seconds | items/s | peak RSS of the crawl process (MB) |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['pages']:,} | {row['requests']:,} | {row['items']:,} | {row['seconds']} | {row['items_per_s']} | {row['peak_mb']} |")
+        print(f"| {row['pages']:,} | {row['lookback']} | {row['requests']:,} | {row['items']:,} | {row['seconds']} | {row['items_per_s']} | "
+              f"{row['peak_mb']} |")
     return 0
 
 
