@@ -280,8 +280,8 @@ def crawl_window(plan: SourcePlan, start: str, end: str, marks: dict[str, str], 
     """The window of a crawl of [start, end), from the source's lookback and its channels' watermarks `marks`.
 
     Normally it opens `lookback` before `start`; a channel whose watermark is older than that (nothing collected
-    from it since) opens at its watermark, at most `catch_up` before `start`, so a gap is filled and an old
-    interval re-run later reads what it read then. With `since_watermark` (an incremental re-crawl of the same
+    from it since) opens at its watermark, at most `catch_up` before `start`, so a gap is filled; an old
+    interval re-run later is not widened (its channels' watermarks are newer by then). With `since_watermark` (an incremental re-crawl of the same
     interval) nothing is re-read: each channel starts at its watermark when that lies inside the interval.
     """
     if since_watermark:
