@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import uuid
 from pathlib import Path
 
 PRIVATE_MODE = 0o600
@@ -17,9 +18,10 @@ def write_atomically(path: Path, content: bytes) -> Path:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = PRIVATE_MODE
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    # A unique name: two writers (workers sharing storage, pods that share process ids) never share it.
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
     try:
-        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(content)
             stream.flush()
