@@ -48,13 +48,16 @@ class SiteTimeline:
     once `now` reaches its publication time plus its delay: `late_percent` of the posts, chosen by a hash
     of their id, appear up to `max_delay` late (moderation, search-index or federation delays), listed
     where their publication time puts them. A post's counts grow from 0 at publication to its own counts
-    plus a hash-chosen extra over `growth`, so a post read again shows new likes, replies and shares.
+    plus a hash-chosen extra over `growth`, so a post read again shows new likes, replies and shares;
+    `edited_percent` of the posts are edited by their author `edit_after` publication (`EDIT_NOTE` added).
     """
 
     now: datetime
     late_percent: int = 25
     max_delay: timedelta = timedelta(hours=4)
     growth: timedelta = timedelta(hours=12)
+    edited_percent: int = 10
+    edit_after: timedelta = timedelta(hours=2)
 
     def delay(self, post: dict) -> timedelta:
         """How long after publication the post appears (zero for most)."""
@@ -66,10 +69,23 @@ class SiteTimeline:
     def visible(self, post: dict) -> bool:
         return self.now >= post["_published"] + self.delay(post)
 
+    def edited(self, post: dict) -> bool:
+        """Whether the post shows its author's edit at `now`."""
+        return _draw(post["id"], "edit") % 100 < self.edited_percent and self.now >= post["_published"] + self.edit_after
+
+    def shown(self, post: dict) -> dict:
+        """The post as the forum shows it at `now`: its counts of now, its text as edited by then."""
+        edit = {"text": post["text"] + EDIT_NOTE} if self.edited(post) else {}
+        return {**post, **self.counts(post), **edit}
+
     def counts(self, post: dict) -> dict[str, int]:
         """The post's likes, replies and shares at `now`."""
         share = min(1.0, max(0.0, (self.now - post["_published"]) / self.growth))
         return {name: int((post[name] + _draw(post["id"], name) % 40) * share) for name in ("likes", "replies", "shares")}
+
+
+# What an author adds when editing a demo post.
+EDIT_NOTE = "\n\nتحديث: تواصلوا معي وانحلت المشكلة"
 
 
 def _draw(post_id: str, what: str) -> int:
@@ -257,7 +273,7 @@ class DemoSite:
         if self.timeline is None:
             return self.posts
         timeline = self.timeline
-        return [{**post, **timeline.counts(post)} for post in self.posts if timeline.visible(post)]
+        return [timeline.shown(post) for post in self.posts if timeline.visible(post)]
 
     def _listing(self, page_text: str) -> tuple[int, str, str]:
         if not page_text.isdigit() or int(page_text) < 1:
@@ -274,7 +290,7 @@ class DemoSite:
         if post is None or (self.timeline is not None and not self.timeline.visible(post)):
             return _not_found()
         if self.timeline is not None:
-            post = {**post, **self.timeline.counts(post)}
+            post = self.timeline.shown(post)
         if post_id in self.faults.malformed:
             return HTTPStatus.OK, "text/html; charset=utf-8", malformed_post_html(post)
         return HTTPStatus.OK, "text/html; charset=utf-8", post_html(post)

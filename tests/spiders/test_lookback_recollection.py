@@ -16,7 +16,7 @@ from config import load_config
 from nabd.pipeline import collect_source, enriched_path, index_interval
 from nlp.enrich import enrich_file
 from spiders.cleaning import format_utc
-from spiders.demo.site import DemoSite, SiteTimeline, load_posts
+from spiders.demo.site import EDIT_NOTE, DemoSite, SiteTimeline, load_posts
 
 # Saturday's burst on the demo forum: the busiest hours of the week.
 FIRST_HOUR = datetime(2026, 11, 21, 12, tzinfo=timezone.utc)
@@ -70,13 +70,13 @@ def test_hourly_runs_with_lookback_collect_every_late_post_once_with_its_latest_
         test_config_dir, es_client, index_names, posts, pseudonym_key) -> None:
     last_end = FIRST_HOUR + timedelta(hours=HOURS)
     timeline = SiteTimeline(now=FIRST_HOUR)
-    first_seen: dict[str, dict[str, int]] = {}
+    first_indexed: dict[str, dict] = {}  # source id → the document as first indexed
     with DemoSite(posts=posts, timeline=timeline) as site:
         config_dir = demo_config(test_config_dir, site.base_url, "6h")
         for hour in range(HOURS):
             hourly_run(config_dir, site, FIRST_HOUR + timedelta(hours=hour))
-            for post in site.shown_posts():
-                first_seen.setdefault(post["id"], {name: post[name] for name in ("likes", "replies", "shares")})
+            for hit in indexed(es_client, index_names):
+                first_indexed.setdefault(hit["_source"]["source_id"], hit["_source"])
     inside = [post for post in posts if FIRST_HOUR <= post["_published"] < last_end]
     late = [post for post in inside if timeline.delay(post) > timedelta(0)
             and (post["_published"] + timeline.delay(post)).replace(minute=0, second=0) != post["_published"].replace(minute=0, second=0)]
@@ -94,17 +94,20 @@ def test_hourly_runs_with_lookback_collect_every_late_post_once_with_its_latest_
     timeline.now = last_end
     reread = {post["id"]: post for post in inside if post["_published"] >= last_end - timedelta(hours=1) - LOOKBACK}
     by_id = {hit["_source"]["source_id"]: hit["_source"] for hit in hits}
-    changed = 0
+    changed = edited = 0
     for source_id, post in reread.items():
         if source_id not in by_id:
             continue
         document, now = by_id[source_id], timeline.counts(post)
         assert {name: document["engagement"][name] for name in now} == now, source_id
         assert document["engagement"]["total"] == sum(now.values())
-        if now != first_seen[source_id]:
+        assert document["text"].endswith(EDIT_NOTE.strip()) == timeline.edited(post), "the text is the post's latest edit"
+        edited += timeline.edited(post)
+        first = first_indexed[source_id]
+        if first["engagement"] != document["engagement"]:
             changed += 1
-            assert document["collected_at"] < document["updated_at"], "a post seen again keeps its first collected_at"
-    assert changed >= 10, "the scenario's counts change between sightings"
+            assert document["collected_at"] == first["collected_at"] < document["updated_at"], "a post seen again keeps its first collected_at"
+    assert changed >= 10 and edited >= 3, "the scenario's counts change and posts are edited between sightings"
 
 
 def test_re_indexing_an_older_interval_keeps_the_newer_sighting(test_config_dir, es_client, index_names, posts,
