@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from index.stop_terms import EXCLUDED_TERMS
+
 SENTIMENTS = ("positive", "negative", "neutral")
 # `unknown`: the dialect head was not confident enough (nlp/model/dialect_calibration.py)
 DIALECTS = ("msa", "gulf", "egypt", "levant", "maghreb", "unknown")
@@ -254,6 +256,7 @@ def rising_terms_query(window: TrendWindow, sample_size: int = RISING_SAMPLE_SIZ
             "min_doc_count": RISING_MIN_DOC_COUNT,
             "shard_min_doc_count": RISING_MIN_DOC_COUNT,
             "filter_duplicate_text": True,
+            "exclude": list(EXCLUDED_TERMS),  # function words say nothing about the brand (index/stop_terms.py)
             "background_filter": {"bool": {"filter": [{"term": {"brands.id": window.brand}}, NOT_SPAM]}},
         }}},
     }})
