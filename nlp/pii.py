@@ -125,7 +125,6 @@ _WITH_COUNTRY_CODE_RE = re.compile("|".join(f"{code}(?:{national})" for code, na
 _INTERNATIONAL_RE = re.compile(rf"{_WITH_COUNTRY_CODE_RE.pattern}|(?!{'|'.join(_GULF_AND_EGYPT_NUMBERS)})[1-9][0-9]{{7,14}}")
 # Written with the country code but without `+` or `00`, a number has 11 digits or more: Egypt's shortest
 # national numbers are left out (every other country's are long enough already).
-_BARE_COUNTRY_NUMBERS = {**_GULF_AND_EGYPT_NUMBERS, "20": r"0?1[0125][0-9]{8}|0?[2-9][0-9]{8}|0[2-9][0-9]{7}"}
 _MIN_BARE_COUNTRY_DIGITS = 11
 _LOCAL_MOBILE = r"05[0-9]{8}|01[0125][0-9]{8}|01[1-7][0-9]{7}"
 _LOCAL_WITH_CONTEXT = r"0[1-9][0-9]{7,9}|5[0-9]{8}|[2-9][0-9]{7}"
@@ -438,23 +437,93 @@ def _number_trie(numbers: list[tuple[str, str]], first: bool = True) -> str:
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
-_OTHER_COUNTRY = (f"(?={_GROUP_GAP}[1-9])(?!{'|'.join(_across_groups(code, first=False) for code in _GULF_AND_EGYPT_NUMBERS)})"
-                  + _across_groups("[1-9][0-9]{7,14}", first=False))
-# Where a phone number that needs no phone word nearby may start: a digit group from which a local mobile,
-# a number with its country code but no `+`, or one after `00` runs to the end of a group. Found in one
-# pass over each long stretch, so that a stretch of digit groups costs work only where a phone may begin.
-_PHONE_WITHOUT_CONTEXT_START_RE = re.compile(
-    r"(?<![0-9])(?="
-    + _number_trie([
-        *_numbers(_LOCAL_MOBILE),
-        *(number for code, national in _BARE_COUNTRY_NUMBERS.items() for number in _numbers(national, code)),
-        *(number for code, national in _GULF_AND_EGYPT_NUMBERS.items() for number in _numbers(national, "00" + code)),
-        ("00", _OTHER_COUNTRY),
-    ])
-    + r"(?![0-9]))"
-)
 # Where a local number (a phone only near a phone word) may start.
 _PHONE_WITH_CONTEXT_START_RE = re.compile(rf"(?={_number_trie(_numbers(_LOCAL_WITH_CONTEXT))}(?![0-9]))")
+
+
+def _fixed_lengths(digits_pattern: str, prefix: str = "") -> dict[int, list[str]]:
+    """Each alternative of `prefix` + `digits_pattern` (a pattern of digits only, as `_across_groups` reads them)
+    as patterns of one length each, `?` and `{m,n}` spelled out: {number of digits: patterns}."""
+    by_length: dict[int, list[str]] = {}
+    for alternative in digits_pattern.split("|"):
+        spelled = [("", 0)]
+        for atom in _DIGIT_ATOM_RE.finditer(prefix + alternative):
+            digit, repeat = atom.groups()
+            if repeat == "?":
+                counts = [0, 1]
+            elif repeat:
+                low, _, high = repeat[1:-1].partition(",")
+                counts = list(range(int(low), int(high or low) + 1))
+            else:
+                counts = [1]
+            spelled = [(pattern + (f"{digit}{{{count}}}" if count > 1 else digit * count), length + count)
+                       for pattern, length in spelled for count in counts]
+        for pattern, length in spelled:
+            by_length.setdefault(length, []).append(pattern)
+    return by_length
+
+
+_NumbersByLength = dict[int, list[tuple[str, str]]]  # digits -> numbers as `_numbers` gives them
+
+
+def _by_length(*patterns: tuple[str, str], at_least: int = 0) -> _NumbersByLength:
+    """(prefix, digits pattern) pairs as numbers across groups by their number of digits (`at_least` or more)."""
+    by_length: _NumbersByLength = {}
+    for prefix, digits_pattern in patterns:
+        for length, spelled in _fixed_lengths(digits_pattern, prefix).items():
+            if length >= at_least:
+                by_length.setdefault(length, []).extend(number for one in spelled for number in _numbers(one))
+    return by_length
+
+
+def _merged(*many: _NumbersByLength) -> _NumbersByLength:
+    merged: _NumbersByLength = {}
+    for by_length in many:
+        for length, numbers in by_length.items():
+            merged.setdefault(length, []).extend(numbers)
+    return merged
+
+
+def _international_by_length() -> _NumbersByLength:
+    """`00` and a Gulf or Egyptian number by its plan, or another country's by the length of E.164 numbers
+    (`_INTERNATIONAL_RE` after `00`)."""
+    codes = "|".join(_across_groups(code, first=False) for code in _GULF_AND_EGYPT_NUMBERS)
+    others = {3 + rest: [("00", f"(?={_GROUP_GAP}[1-9])(?!{codes})"
+                                + _across_groups(f"[1-9][0-9]{{{rest}}}", first=False))]
+              for rest in range(7, 15)}
+    return _merged(_by_length(*(("00" + code, national) for code, national in _GULF_AND_EGYPT_NUMBERS.items())), others)
+
+
+def _longest_phone_groups(international: _NumbersByLength, national: _NumbersByLength) -> list[tuple[int, bool, list]]:
+    """(digits, international, numbers) for each number of digits and kind, longest first."""
+    lengths = sorted({*international, *national}, reverse=True)
+    return [(length, is_international, numbers) for length in lengths
+            for is_international, numbers in ((True, international.get(length)), (False, national.get(length)))
+            if numbers]
+
+
+def _longest_phone_pattern(national: _NumbersByLength) -> tuple[re.Pattern[str], dict[int, tuple[int, bool]]]:
+    """One pattern that matches, from a digit group, the phone number of the most digits (international, or of
+    the `national` shapes) that runs to the end of a group: a capturing group per number of digits and kind,
+    longest first; and {group index: (digits, international)}."""
+    groups = _longest_phone_groups(_INTERNATIONAL_BY_LENGTH, national)
+    pattern = re.compile("|".join(f"({_number_trie(numbers)})(?![0-9])" for _, _, numbers in groups))
+    return pattern, {index: (length, is_international) for index, (length, is_international, _) in enumerate(groups, 1)}
+
+
+# `_phone_shape` as patterns across a stretch's digit groups, for a run with no leading `+` or `(`: after `00`
+# an international number; a local mobile or a Gulf or Egyptian number with its country code (11 digits or
+# more); near a phone word, a local number too. The longest number in one match; its group says its length.
+_INTERNATIONAL_BY_LENGTH = _international_by_length()
+_MOBILE_BY_LENGTH = _merged(_by_length(("", _LOCAL_MOBILE)),
+                            _by_length(*_GULF_AND_EGYPT_NUMBERS.items(), at_least=_MIN_BARE_COUNTRY_DIGITS))
+_LONGEST_PHONE = _longest_phone_pattern(_MOBILE_BY_LENGTH)
+_LONGEST_PHONE_NEAR_WORD = _longest_phone_pattern(_merged(_MOBILE_BY_LENGTH, _by_length(("", _LOCAL_WITH_CONTEXT))))
+# Where a phone number that needs no phone word nearby may start (a digit group from which one runs to the end
+# of a group), searched for in one pass over each long stretch, so that a stretch of digit groups costs work
+# only where a phone may begin; the match says the longest such number.
+_PHONE_WITHOUT_WORD_RE = re.compile(rf"(?<![0-9])(?:{_LONGEST_PHONE[0].pattern})")
+_UNDECIDED = object()  # the one-pattern reading of a run cannot decide: read it shape by shape
 
 
 def _phone_spans(text: str) -> Iterator[_Span]:
@@ -472,22 +541,53 @@ def _phones_in_candidate(text: str, candidate: re.Match[str], words: _PhoneWords
     stretch may hold a million digits)."""
     start, end = candidate.span()
     others = sorted(_phone_starts_after_plus_or_word(text, candidate, words))
-    without_word = _PHONE_WITHOUT_CONTEXT_START_RE.search(text, start, end)  # never past the stretch's end
+    without_word = _PHONE_WITHOUT_WORD_RE.search(text, start, end)  # never past the stretch's end
     taken_until, other = start, 0
-    while True:
+    while other < len(others):
         while other < len(others) and others[other] < taken_until:
             other += 1
         if without_word is not None and without_word.start() < taken_until:
-            without_word = _PHONE_WITHOUT_CONTEXT_START_RE.search(text, taken_until, end)
-        if without_word is None and other == len(others):
-            return
-        first_start = min(others[other] if other < len(others) else end, without_word.start() if without_word else end)
+            without_word = _PHONE_WITHOUT_WORD_RE.search(text, taken_until, end)
+        if other == len(others):
+            break
+        first_start = min(others[other], without_word.start() if without_word else end)
         taken_until = first_start + 1
-        run = _group_run(text, candidate, first_start)
-        found = _longest_phone_from(text, run, words) if _may_start_phone(run, words) else None
+        found = _phone_from(text, candidate, first_start, words, without_word)
         if found is not None:
             yield found
             taken_until = found.end
+    if without_word is not None and without_word.start() < taken_until:
+        without_word = _PHONE_WITHOUT_WORD_RE.search(text, taken_until, end)
+    yield from _phones_without_word(text, candidate, without_word, words)
+
+
+def _phones_without_word(text: str, candidate: re.Match[str], match: re.Match[str] | None,
+                         words: _PhoneWords) -> Iterator[_Span]:
+    """The rest of `_phones_in_candidate` once only numbers that need no phone word may start, from `match` on."""
+    end = candidate.end()
+    if not any(words.before_stretch(candidate.start(), end, _PHONE_CONTEXT_WINDOW + _MAX_LEAD_CHARS)):
+        words = None  # no phone word is near any group of the stretch
+    while match is not None:
+        found = _phone_from(text, candidate, match.start(), words, match)
+        if found is None:
+            match = _PHONE_WITHOUT_WORD_RE.search(text, match.start() + 1, end)
+        else:
+            yield found
+            match = _PHONE_WITHOUT_WORD_RE.search(text, found.end, end)
+
+
+def _phone_from(text: str, candidate: re.Match[str], first_start: int, words: _PhoneWords | None,
+                without_word: re.Match[str] | None) -> _Span | None:
+    """The longest phone number from the group at `first_start`: read from `without_word` (a match of
+    `_PHONE_WITHOUT_WORD_RE`) where it starts there, the group has no leading `+` or `(` and no phone word is
+    near, else shape by shape (`words` None: no phone word is near the stretch)."""
+    run = _group_run(text, candidate, first_start)
+    if without_word is not None and without_word.start() == first_start and run.lead_start == first_start:
+        found = _plain_phone_from(text, run, without_word, _LONGEST_PHONE[1], words)
+        if found is not _UNDECIDED:
+            return found
+    words = words or _NO_PHONE_WORDS
+    return _longest_phone_from(text, run, words) if _may_start_phone(run, words, text) else None
 
 
 def _phone_starts_after_plus_or_word(text: str, candidate: re.Match[str], words: _PhoneWords) -> set[int]:
@@ -526,52 +626,110 @@ class _PhoneWords:
             index += 1
 
 
+_NO_PHONE_WORDS = _PhoneWords("")
+
+
 class _GroupRun(NamedTuple):
-    """The phone numbers a stretch's digit groups may form from one group on: the digits of that group, of it
-    and the next, and so on, while they are at most ten groups and 17 digits, with where each ends."""
+    """The digit groups of a stretch from one group on, read only as far as needed: the phone numbers they may
+    form are the digits of that group, of it and the next, and so on, while they are at most ten groups and 17
+    digits."""
 
     lead_start: int  # where the first group's leading `+` or `(` starts (else the group's own start)
     plus_before: bool  # only a stretch's first group can have one (`_PHONE_CANDIDATE_RE`)
-    numbers: list[str]
-    ends: list[int]
+    start: int  # where the first group's digits start
+    stretch_end: int
 
 
 def _group_run(text: str, candidate: re.Match[str], first_start: int) -> _GroupRun:
     previous_end = first_start  # the end of the group before, else the stretch's start
     while previous_end > candidate.start() and text[previous_end - 1] not in _ASCII_DIGITS_CHARS:
         previous_end -= 1
+    gap = text[previous_end:first_start]
+    if "(" not in gap and "+" not in gap:
+        return _GroupRun(first_start, False, first_start, candidate.end())
     plus, paren = text.find("+", previous_end, first_start), text.find("(", previous_end, first_start)
     lead_start = min(plus if plus >= 0 else first_start, paren if paren >= 0 else first_start)
+    return _GroupRun(lead_start, plus >= 0, first_start, candidate.end())
+
+
+def _run_numbers(text: str, run: _GroupRun) -> tuple[list[str], list[int]]:
+    """The digits of the run's first group, of it and the next, and so on (ten groups, 17 digits at most), with
+    where each ends."""
     numbers: list[str] = []
     ends: list[int] = []
     digits = ""
-    for group in _DIGIT_GROUP_RE.finditer(text, first_start, candidate.end()):
+    for group in _DIGIT_GROUP_RE.finditer(text, run.start, run.stretch_end):
         digits += group.group()
         if len(digits) > _MAX_PHONE_DIGITS or len(numbers) == _MAX_GROUPS_PER_PHONE:
             break
         numbers.append(digits)
         ends.append(group.end())
-    return _GroupRun(lead_start, plus >= 0, numbers, ends)
+    return numbers, ends
 
 
-def _may_start_phone(run: _GroupRun, words: _PhoneWords) -> bool:
+def _may_start_phone(run: _GroupRun, words: _PhoneWords, text: str) -> bool:
     """Cheap test first: only `+`, a leading 0/9/2, or a phone word nearby can start a phone number."""
-    return bool(run.numbers) and (
-        run.plus_before or run.numbers[0].startswith(_PHONE_WITHOUT_CONTEXT_STARTS) or words.near(run.lead_start))
+    return run.plus_before or text[run.start] in _PHONE_WITHOUT_CONTEXT_STARTS or words.near(run.lead_start)
 
 
 def _longest_phone_from(text: str, run: _GroupRun, words: _PhoneWords) -> _Span | None:
-    """The longest phone number the run's groups form."""
-    for last in range(len(run.numbers) - 1, -1, -1):
-        if len(run.numbers[last]) < _MIN_PHONE_DIGITS:
+    """The longest phone number the run's groups form: read by one pattern where the run has no leading `+` or
+    `(`, else (and where that pattern cannot decide) shape by shape, longest first."""
+    if run.lead_start == run.start:
+        found = _longest_plain_phone_from(text, run, words)
+        if found is not _UNDECIDED:
+            return found
+    numbers, ends = _run_numbers(text, run)
+    for last in range(len(numbers) - 1, -1, -1):
+        if len(numbers[last]) < _MIN_PHONE_DIGITS:
             break
-        shape = _phone_shape(run.numbers[last], run.plus_before)
+        shape = _phone_shape(numbers[last], run.plus_before)
         if shape is None:
             continue
-        end = _phone_end(text, run.lead_start, run.ends[last])
+        end = _phone_end(text, run.lead_start, ends[last])
         if _phone_fits_context(shape, text, run.lead_start, end, words):
             return _Span(run.lead_start, end, "phone")
     return None
+
+
+def _longest_plain_phone_from(text: str, run: _GroupRun, words: _PhoneWords) -> _Span | None | object:
+    """`_longest_phone_from` for a run with no leading `+` or `(`, in one match of a pattern that tries every
+    shape of every length, longest first; `_UNDECIDED` where it cannot decide."""
+    pattern, kinds = _LONGEST_PHONE_NEAR_WORD if words.near(run.start) else _LONGEST_PHONE
+    match = pattern.match(text, run.start, run.stretch_end)
+    return None if match is None else _plain_phone_from(text, run, match, kinds, words=None)
+
+
+def _plain_phone_from(text: str, run: _GroupRun, match: re.Match[str], kinds: dict[int, tuple[int, bool]],
+                      words: _PhoneWords | None) -> _Span | None | object:
+    """The phone number that `match` (of a `_longest_phone_pattern`, from the run's first group, which has no
+    leading `+` or `(`) says is the longest, if its context fits. `_UNDECIDED` where a phone word is near (unless
+    `words` is None: none is, or the match knew of them), where a shorter number may still be the answer (an
+    amount after the longest) or where the longest may run over more than ten groups."""
+    digits, international = kinds[match.lastindex]
+    start = run.start
+    if match.end() - start - digits >= _MAX_GROUPS_PER_PHONE or (words is not None and words.near(start)):
+        return _UNDECIDED  # ten characters between groups or more: maybe more than ten groups
+    end = match.end()
+    if text.find("(", start, end) >= 0:
+        end = _phone_end(text, start, end)
+    if international:
+        return _Span(start, end, "phone")
+    if not _after_a_digit_group(text, start) and _is_labelled_or_priced_before(text, start):
+        return None  # so is every shorter number from the same start
+    if not _before_a_digit_group(text, end) and _is_money_after(text, end):
+        return _UNDECIDED
+    return _Span(start, end, "phone")
+
+
+def _after_a_digit_group(text: str, start: int) -> bool:
+    """A digit and one separator right before `start`: no label, currency or amount can be read there."""
+    return start >= 2 and text[start - 1] in _SEPARATOR_CHARS and text[start - 2] in _ASCII_DIGITS_CHARS
+
+
+def _before_a_digit_group(text: str, end: int) -> bool:
+    """One separator and a digit right after `end`: no currency or percent sign can follow there."""
+    return end + 1 < len(text) and text[end] in _SEPARATOR_CHARS and text[end + 1] in _ASCII_DIGITS_CHARS
 
 
 def _phone_end(text: str, start: int, digits_end: int) -> int:
@@ -614,12 +772,18 @@ def _is_bare_country_number(digits: str) -> bool:
 
 def _is_reference_or_money(text: str, start: int, end: int) -> bool:
     """An order/tracking number by its label, or an amount by its currency or percent sign."""
+    return _is_labelled_or_priced_before(text, start) or _is_money_after(text, end)
+
+
+def _is_labelled_or_priced_before(text: str, start: int) -> bool:
+    """A reference label (`طلب رقم`, `order #`) or a currency (`SAR`, `بسعر`) right before `start`."""
     backwards = text[max(0, start - _LABEL_WINDOW) : start][::-1]
-    return bool(
-        _REFERENCE_LABEL_BEFORE_RE.match(backwards)
-        or _MONEY_BEFORE_RE.match(backwards)
-        or _MONEY_OR_PERCENT_AFTER_RE.match(text[end : end + 12])
-    )
+    return bool(_REFERENCE_LABEL_BEFORE_RE.match(backwards) or _MONEY_BEFORE_RE.match(backwards))
+
+
+def _is_money_after(text: str, end: int) -> bool:
+    """A currency or a percent sign right after `end`."""
+    return bool(_MONEY_OR_PERCENT_AFTER_RE.match(text[end : end + 12]))
 
 
 def _national_id_spans(text: str) -> Iterator[_Span]:
