@@ -276,12 +276,13 @@ class CrawlWindow:
 
 
 def crawl_window(plan: SourcePlan, start: str, end: str, marks: dict[str, str], source_mark: str | None,
-                 since_watermark: bool) -> CrawlWindow:
+                 since_watermark: bool, covered: str | None = None) -> CrawlWindow:
     """The window of a crawl of [start, end), from the source's lookback and its channels' watermarks `marks`.
 
-    Normally it opens `lookback` before `start`; a channel whose watermark is older than that (nothing collected
-    from it since) opens at its watermark, at most `catch_up` before `start`, so a gap is filled; an old
-    interval re-run later is not widened (its channels' watermarks are newer by then). With `since_watermark` (an incremental re-crawl of the same
+    Normally it opens `lookback` before `start`. When the source's last successful crawl ended (`covered`)
+    before that (its crawls stopped: a source down, a paused DAG), each channel whose watermark is older opens
+    at its watermark, at most `catch_up` before `start`, so the gap is filled. Crawls that follow each other
+    (a backfill in order, hourly runs) and an old interval re-run later are not widened. With `since_watermark` (an incremental re-crawl of the same
     interval) nothing is re-read: each channel starts at its watermark when that lies inside the interval.
     """
     if since_watermark:
@@ -291,6 +292,8 @@ def crawl_window(plan: SourcePlan, start: str, end: str, marks: dict[str, str], 
         return CrawlWindow(default, inside, min([*inside.values(), *([default] if lagging_behind else [])]))
     opened = _shifted(start, -plan.lookback)
     floor = _shifted(start, -plan.catch_up)
+    if covered is None or covered >= opened:
+        return CrawlWindow(opened, {}, opened)
     lagging = {channel: max(mark, floor) for channel, mark in marks.items() if mark < opened and floor < opened}
     return CrawlWindow(opened, lagging, min([opened, *lagging.values()]))
 
@@ -327,7 +330,8 @@ def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | Non
     from spiders.watermarks import WatermarkStore
 
     store = WatermarkStore(state_dir / "watermarks.json")
-    window = crawl_window(plan, start, end, store.channels(plan.name), store.latest(plan.name), since_watermark)
+    window = crawl_window(plan, start, end, store.channels(plan.name), store.latest(plan.name), since_watermark,
+                          store.covered(plan.name))
     fetch_start = window.fetch_start
     if window.channel_starts:
         logger.info("%s: channels behind their lookback re-read from: %s", plan.name,
@@ -350,7 +354,7 @@ def crawl(plan: SourcePlan, start: str, end: str, out: Path, base_url: str | Non
                 merge.add_previous(out)
             summary["items"], latest = merge.write(out)
             # Under the interval's lock, so two crawls of it advance the watermark in the order they wrote.
-            summary["watermark"] = store.advance(plan.name, latest, channel_latest(stats))
+            summary["watermark"] = store.advance(plan.name, latest, channel_latest(stats), covered=end)
     return CrawlSummary(**summary)
 
 

@@ -1,8 +1,9 @@
 """Crawl watermarks (latest `@timestamp` collected), per source and per channel, shared safely between crawl processes.
 
 A channel is what a source's spider reads separately (an X brand query, a YouTube channel, an app in a store
-country, a subreddit, a Telegram channel, a feed; docs/sources.md names each kind's). A crawl reaches back to a
-channel's watermark when it lags behind the lookback, so a gap (a source down, a paused DAG) is filled.
+country, a subreddit, a Telegram channel, a feed; docs/sources.md names each kind's). When the source's crawls
+stopped for longer than its lookback (a source down, a paused DAG), a crawl reaches back to each lagging
+channel's watermark, so the gap is filled.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 
 
 class WatermarkStore:
-    """`<data_dir>/state/watermarks.json`: {source: {"latest": ISO time, "channels": {channel: ISO time}}},
-    updated under a file lock."""
+    """`<data_dir>/state/watermarks.json`: {source: {"latest": ISO time, "covered": ISO time, "channels": {channel:
+    ISO time}}}, updated under a file lock (`covered`: the end of the latest interval crawled successfully)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -27,6 +28,10 @@ class WatermarkStore:
         """The latest publication time collected for `source`, or None before its first crawl."""
         return self._read().get(source, {}).get("latest")
 
+    def covered(self, source: str) -> str | None:
+        """The end of the latest interval `source` was crawled over successfully, or None before its first crawl."""
+        return self._read().get(source, {}).get("covered")
+
     def channels(self, source: str) -> dict[str, str]:
         """Each channel's latest publication time collected for `source` (empty before its first crawl)."""
         channels = self._read().get(source, {}).get("channels", {})
@@ -34,12 +39,15 @@ class WatermarkStore:
             raise ValueError(f"{self.path}: {source}.channels: expected an object of channel → watermark")
         return dict(channels)
 
-    def advance(self, source: str, latest: str | None, channels: dict[str, str] | None = None) -> str | None:
-        """Moves the source's watermark, and each channel's, forward (never back); returns the source's watermark now."""
+    def advance(self, source: str, latest: str | None, channels: dict[str, str] | None = None,
+                covered: str | None = None) -> str | None:
+        """Moves the source's watermark, each channel's, and the end of what it has covered forward (never back);
+        returns the source's watermark now."""
         with self._locked():
             marks = self._read()
             entry = dict(marks.get(source, {}))
             changed = _advanced(entry, "latest", latest)
+            changed = _advanced(entry, "covered", covered) or changed
             known = dict(entry.get("channels", {}))
             for channel, moment in (channels or {}).items():
                 changed = _advanced(known, channel, moment) or changed

@@ -1,5 +1,6 @@
-"""Per-channel watermarks in a real crawl: of two Telegram channels, the one whose watermark lags behind the lookback is
-read back to it page by page, the up-to-date one only over the lookback; both watermarks then move on."""
+"""Per-channel watermarks in a real crawl after the source's crawls stopped: of two Telegram channels, the one whose
+watermark lags behind the lookback is read back to it page by page, the up-to-date one only over the lookback; both
+watermarks then move on."""
 
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
         config = config_with_source(folder / "config", source)
         state = folder / "state"
         store = WatermarkStore(state / "watermarks.json")
-        # sahm_offers_sa was collected up to its latest post; techsaudi_news last yielded post 1204, days ago.
-        store.advance("telegram", "2026-11-22T13:30:00Z", {"sahm_offers_sa": "2026-11-22T13:30:00Z", "techsaudi_news": "2026-11-18T20:20:00Z"})
+        # The source's crawls stopped on the 18th at 21:00 (down, or its DAG paused); sahm_offers_sa's watermark is its
+        # latest post (a crawl of another interval got it), techsaudi_news last yielded post 1204, before the stop.
+        store.advance("telegram", "2026-11-22T13:30:00Z", {"sahm_offers_sa": "2026-11-22T13:30:00Z", "techsaudi_news": "2026-11-18T20:20:00Z"},
+                      covered="2026-11-18T21:00:00Z")
         out = folder / "hour.jsonl"
         summary = crawl_source(config, "telegram", START, END, out, state)
         yield summary, feed_records(out), site, store

@@ -27,9 +27,14 @@ def test_a_crawl_opens_its_lookback_before_the_interval() -> None:
     assert (window.start, window.channel_starts, window.fetch_start) == ("2026-11-20T12:00:00Z", {}, "2026-11-20T12:00:00Z")
 
 
-def test_a_channel_whose_watermark_lags_the_lookback_is_read_back_to_it_and_no_further_than_catch_up() -> None:
+# The source's crawls stopped two days ago (its last successful crawl ended then).
+STOPPED = "2026-11-19T09:00:00Z"
+
+
+def test_after_a_stop_a_channel_whose_watermark_lags_the_lookback_is_read_back_to_it_and_no_further_than_catch_up() -> None:
     marks = {"sahm_offers_sa": "2026-11-21T11:40:00Z", "techsaudi_news": "2026-11-19T08:15:00Z", "souq_deals_eg": "2026-11-02T00:00:00Z"}
-    window = crawl_window(plan(timedelta(hours=6), catch_up=timedelta(days=7)), START, END, marks, None, since_watermark=False)
+    window = crawl_window(plan(timedelta(hours=6), catch_up=timedelta(days=7)), START, END, marks, None, since_watermark=False,
+                          covered=STOPPED)
     assert window.start == "2026-11-21T06:00:00Z"
     assert window.channel_starts == {"techsaudi_news": "2026-11-19T08:15:00Z", "souq_deals_eg": "2026-11-14T12:00:00Z"}
     assert window.fetch_start == "2026-11-14T12:00:00Z"
@@ -37,13 +42,22 @@ def test_a_channel_whose_watermark_lags_the_lookback_is_read_back_to_it_and_no_f
 
 def test_catch_up_zero_turns_gap_filling_off() -> None:
     window = crawl_window(plan(timedelta(hours=6), catch_up=timedelta(0)), START, END, {"techsaudi_news": "2026-11-19T08:15:00Z"},
-                          None, since_watermark=False)
+                          None, since_watermark=False, covered=STOPPED)
     assert window.channel_starts == {} and window.fetch_start == "2026-11-21T06:00:00Z"
 
 
 def test_an_old_interval_re_run_later_is_not_widened_by_newer_watermarks() -> None:
-    window = crawl_window(plan(timedelta(hours=6)), START, END, {"techsaudi_news": "2026-12-01T09:00:00Z"}, None, since_watermark=False)
+    window = crawl_window(plan(timedelta(hours=6)), START, END, {"techsaudi_news": "2026-12-01T09:00:00Z"}, None, since_watermark=False,
+                          covered="2026-12-01T10:00:00Z")
     assert window.channel_starts == {} and window.start == "2026-11-21T06:00:00Z"
+
+
+def test_crawls_that_follow_each_other_do_not_reach_back_for_a_quiet_channel() -> None:
+    """Hourly runs, or a backfill in order: the previous crawl covered up to this one's lookback, so a channel with
+    no new post for days is not read back to its last post every hour."""
+    window = crawl_window(plan(timedelta(0)), START, END, {"techsaudi_news": "2026-11-19T08:15:00Z"}, None, since_watermark=False,
+                          covered=START)
+    assert window.channel_starts == {} and window.fetch_start == START
 
 
 def test_an_incremental_crawl_starts_each_channel_at_its_watermark_inside_the_interval_and_re_reads_nothing() -> None:
