@@ -521,8 +521,20 @@ _LONGEST_PHONE = _longest_phone_pattern(_MOBILE_BY_LENGTH)
 _LONGEST_PHONE_NEAR_WORD = _longest_phone_pattern(_merged(_MOBILE_BY_LENGTH, _by_length(("", _LOCAL_WITH_CONTEXT))))
 # Where a phone number that needs no phone word nearby may start (a digit group from which one runs to the end
 # of a group), searched for in one pass over each long stretch, so that a stretch of digit groups costs work
-# only where a phone may begin; the match says the longest such number.
-_PHONE_WITHOUT_WORD_RE = re.compile(rf"(?<![0-9])(?:{_LONGEST_PHONE[0].pattern})")
+# only where a phone may begin: first a lookahead with one trie of every such number written compactly (most
+# positions are given up at their first digit that fits none), then the match that says the longest.
+_OTHER_COUNTRY = (f"(?={_GROUP_GAP}[1-9])(?!{'|'.join(_across_groups(code, first=False) for code in _GULF_AND_EGYPT_NUMBERS)})"
+                  + _across_groups("[1-9][0-9]{7,14}", first=False))
+_PHONE_WITHOUT_WORD_RE = re.compile(
+    r"(?<![0-9])(?="
+    + _number_trie([
+        *_numbers(_LOCAL_MOBILE),
+        *(number for code, national in _GULF_AND_EGYPT_NUMBERS.items() for number in _numbers(national, code)),
+        *(number for code, national in _GULF_AND_EGYPT_NUMBERS.items() for number in _numbers(national, "00" + code)),
+        ("00", _OTHER_COUNTRY),
+    ])
+    + rf"(?![0-9]))(?:{_LONGEST_PHONE[0].pattern})"
+)
 _UNDECIDED = object()  # the one-pattern reading of a run cannot decide: read it shape by shape
 
 
