@@ -12,7 +12,7 @@ from index.templates import setup
 from nabd.alerts.runner import check_alerts
 from nabd.cli import main
 from tests.support.indexing import index_mentions
-from tests.support.receivers import free_port, set_smtp, start_plain_smtp, start_webhook_receiver
+from tests.support.receivers import alert_receivers, free_port
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 HISTORY_HOURS = 4 * 168 + 30
@@ -65,11 +65,8 @@ def comparison_storm(prefix: str, start: datetime, count: int, text: str, post: 
 @pytest.fixture
 def receivers(test_config_dir):
     """A webhook receiver and a plain SMTP server, the test configuration's smtp pointed at the latter."""
-    webhooks, (controller, inbox) = start_webhook_receiver(), start_plain_smtp()
-    set_smtp(test_config_dir, host="127.0.0.1", port=controller.port, starttls=False)
-    yield webhooks, inbox
-    webhooks.server.shutdown()
-    controller.stop()
+    with alert_receivers(test_config_dir) as both:
+        yield both
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from index.collection_health import record
 from index.templates import setup
 from nabd.alerts.runner import check_alerts
 from nabd.alerts.stalled import judge_stall
-from tests.support.receivers import set_smtp, start_plain_smtp, start_webhook_receiver
+from tests.support.receivers import alert_receivers
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 
@@ -52,11 +52,8 @@ def test_a_stall_is_judged_from_the_runs_in_a_row_and_the_sources_normal(statuse
 
 @pytest.fixture
 def receivers(test_config_dir):
-    webhooks, (controller, inbox) = start_webhook_receiver(), start_plain_smtp()
-    set_smtp(test_config_dir, host="127.0.0.1", port=controller.port, starttls=False)
-    yield webhooks, inbox
-    webhooks.server.shutdown()
-    controller.stop()
+    with alert_receivers(test_config_dir) as both:
+        yield both
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import socket
 import ssl
 import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
@@ -41,6 +43,19 @@ def set_smtp(config_dir: Path, **smtp) -> None:
     settings = yaml.safe_load(path.read_text(encoding="utf-8"))
     settings["smtp"].update(smtp)
     path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+@contextmanager
+def alert_receivers(config_dir: Path) -> Iterator[tuple]:
+    """A webhook receiver and a plain SMTP server on loopback, the configuration's smtp pointed at the latter:
+    (webhooks, inbox), both stopped afterwards."""
+    webhooks, (controller, inbox) = start_webhook_receiver(), start_plain_smtp()
+    set_smtp(config_dir, host="127.0.0.1", port=controller.port, starttls=False)
+    try:
+        yield webhooks, inbox
+    finally:
+        webhooks.server.shutdown()
+        controller.stop()
+
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A one-day certificate for 127.0.0.1 and its key, as PEM files; (certificate, key)."""
