@@ -105,6 +105,7 @@ def deliver_pending(folder: Path, sink: HealthSink) -> tuple[int, int]:
     """Hands every pending record of `folder` to `sink`, marking each taken one recorded.
 
     Stops at the first failure of the sink (Elasticsearch away: the rest waits for the next crawl); a record
+    another crawl of the folder took meanwhile (crawls of two intervals run at once) counts as recorded; a record
     that is not JSON or that the sink refuses (ValueError: it does not fit the index) is renamed
     `.rejected.json` and logged. Returns (recorded, not recorded).
     """
@@ -113,6 +114,9 @@ def deliver_pending(folder: Path, sink: HealthSink) -> tuple[int, int]:
     for path in pending:
         try:
             record = read_health(path)
+        except FileNotFoundError:  # a crawl of another interval of this folder took it meanwhile
+            recorded += 1
+            continue
         except OSError as error:
             logger.error("health record %s left pending: %s", path, error)
             continue
@@ -127,7 +131,10 @@ def deliver_pending(folder: Path, sink: HealthSink) -> tuple[int, int]:
         except Exception as error:  # the sink talks to another system: its failure must not fail the crawl
             logger.warning("could not record crawl health (kept in %s, recorded by a later crawl): %s", path, error)
             break
-        path.replace(path.with_name(path.name.removesuffix(PENDING_SUFFIX) + ".json"))
+        try:
+            path.replace(path.with_name(path.name.removesuffix(PENDING_SUFFIX) + ".json"))
+        except FileNotFoundError:
+            pass  # another crawl recorded it at the same time (the record's id makes that harmless)
         recorded += 1
     return recorded, len(pending) - recorded
 
@@ -135,5 +142,8 @@ def deliver_pending(folder: Path, sink: HealthSink) -> tuple[int, int]:
 def _reject(path: Path, error: ValueError) -> None:
     """Sets a record that can never be recorded aside as `.rejected.json`, logging why."""
     rejected = path.with_name(path.name.removesuffix(PENDING_SUFFIX) + REJECTED_SUFFIX)
-    path.replace(rejected)
+    try:
+        path.replace(rejected)
+    except FileNotFoundError:
+        return  # another crawl set it aside first
     logger.error("crawl health record refused, kept as %s: %s", rejected, error)

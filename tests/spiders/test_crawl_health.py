@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -212,3 +213,30 @@ def test_a_youtube_quota_spent_midway_fails_the_crawl(tmp_path, monkeypatch) -> 
         youtube_crawl(tmp_path, monkeypatch, "quotaExceeded")
     health = only_health(tmp_path / "raw")
     assert (health["status"], health["pages_skipped"]) == ("failed", 0)
+
+
+def test_two_crawls_delivering_one_folders_pending_records_at_once_both_succeed(tmp_path) -> None:
+    # Crawls of two intervals of one source run at once (a backfill with two active runs): each delivers every
+    # pending record of the folder, so both may take the same one. The one that comes second must not fail its
+    # crawl (a failed crawl is retried, re-collected and enriched again).
+    from spiders.health import write_health
+
+    folder = tmp_path / "raw"
+    for n in range(40):  # crawl ids are uuid hex
+        write_health(folder / f"20261121T{n % 24:02d}0000Z_{n:02d}.jsonl", {"crawl_id": f"{n:032x}", "status": "ok"})
+    barrier, received, errors = threading.Barrier(2), [], []
+
+    def deliver() -> None:
+        barrier.wait()
+        try:
+            deliver_pending(folder, lambda record: (time.sleep(0.001), received.append(record["crawl_id"])))
+        except Exception as error:  # noqa: BLE001 - the assertion below shows it
+            errors.append(error)
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert pending_health_files(folder) == [] and set(received) == {f"{n:032x}" for n in range(40)}
