@@ -97,22 +97,23 @@ def test_an_interval_collected_but_never_indexed_is_picked_up_by_the_next_run_wh
         {"source": "demo", "start": next_day[0], "end": next_day[1]}]
 
 
-def test_an_event_for_an_interval_an_earlier_run_already_indexed_plans_no_work_again(test_config_dir):
-    data_dir = Path(load_config(test_config_dir).settings.data_dir)
+def indexed_demo_day(config_dir) -> None:
+    """The demo's raw file of DAY, already enriched and indexed by an earlier run."""
+    data_dir = Path(load_config(config_dir).settings.data_dir)
     raw = pipeline.raw_path(data_dir, "demo", *DAY)
     raw.parent.mkdir(parents=True)
     raw.write_text("{}\n", encoding="utf-8")
     mark_indexed(raw, indexed=1)
+
+
+def test_an_event_for_an_interval_an_earlier_run_already_indexed_plans_no_work_again(test_config_dir):
+    indexed_demo_day(test_config_dir)
 
     assert pipeline.enrichment_plan([{"start": DAY[0], "end": DAY[1]}], config_dir=str(test_config_dir)) == []
 
 
 def test_a_manual_run_redoes_its_requested_interval_even_when_it_is_indexed(test_config_dir):
-    data_dir = Path(load_config(test_config_dir).settings.data_dir)
-    raw = pipeline.raw_path(data_dir, "demo", *DAY)
-    raw.parent.mkdir(parents=True)
-    raw.write_text("{}\n", encoding="utf-8")
-    mark_indexed(raw, indexed=1)
+    indexed_demo_day(test_config_dir)
 
     assert pipeline.enrichment_plan([], {"start": DAY[0], "end": DAY[1]}, config_dir=str(test_config_dir)) == [
         {"source": "demo", "start": DAY[0], "end": DAY[1]}]
